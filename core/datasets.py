@@ -1,0 +1,232 @@
+"""Image-classification datasets, loaded from local files only.
+
+MNIST ships with the application (``resources/datasets/mnist.npz``). Fashion-MNIST is
+read from the Keras cache or from Debian's ``dataset-fashion-mnist`` package when either
+is present; nothing here ever downloads.
+
+Images are kept as ``uint8`` arrays of shape ``(N, H, W, C)``: every model of the zoo
+starts with its own rescaling layer, so the raw pixel values are what a model consumes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+MNIST_PATH = RESOURCES / "datasets" / "mnist.npz"
+
+FASHION_CLASS_NAMES = (
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+)
+DIGIT_CLASS_NAMES = tuple(str(i) for i in range(10))
+
+FASHION_FILES = {
+    "x_train": "train-images-idx3-ubyte.gz",
+    "y_train": "train-labels-idx1-ubyte.gz",
+    "x_test": "t10k-images-idx3-ubyte.gz",
+    "y_test": "t10k-labels-idx1-ubyte.gz",
+}
+
+
+def fashion_mnist_dirs() -> list[Path]:
+    """Folders searched, in order, for the Fashion-MNIST IDX files."""
+    keras_home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
+    return [
+        keras_home / "datasets" / "fashion-mnist",
+        Path("/usr/share/datasets/fashion-mnist"),
+    ]
+
+
+class DatasetUnavailableError(RuntimeError):
+    """A dataset's files are missing or unreadable; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What the window and the command line show about a dataset before loading it."""
+
+    id: str
+    name: str
+    input_shape: tuple[int, int, int]
+    class_names: tuple[str, ...]
+    description: str
+
+
+DATASETS: dict[str, DatasetInfo] = {
+    "mnist": DatasetInfo(
+        "mnist", "MNIST digits", (28, 28, 1), DIGIT_CLASS_NAMES,
+        "70,000 handwritten digits (LeCun, Cortes, Burges), shipped with the application.",
+    ),
+    "fashion_mnist": DatasetInfo(
+        "fashion_mnist", "Fashion-MNIST", (28, 28, 1), FASHION_CLASS_NAMES,
+        "70,000 greyscale photos of clothing (Zalando Research), 10 classes.",
+    ),
+}
+
+
+@dataclass
+class Dataset:
+    """Train, validation and test splits of one dataset, as ``uint8`` images."""
+
+    info: DatasetInfo
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        return tuple(self.x_train.shape[1:])
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.info.class_names)
+
+
+def get_dataset_info(dataset_id: str) -> DatasetInfo:
+    """Returns the description of a dataset id such as ``"mnist"``."""
+    try:
+        return DATASETS[dataset_id]
+    except KeyError:
+        raise ValueError(
+            f"Unknown dataset. Expected one of {', '.join(DATASETS)}. "
+            f"Received: dataset={dataset_id!r}"
+        ) from None
+
+
+def availability(dataset_id: str) -> str | None:
+    """Returns None when the dataset can be loaded, else a message saying what to do.
+
+    Only checks that the files exist, so it is cheap enough for the UI thread.
+    """
+    get_dataset_info(dataset_id)
+    if dataset_id == "mnist":
+        if MNIST_PATH.is_file():
+            return None
+        return (
+            f"MNIST is missing from {MNIST_PATH}. Reinstall the application or copy "
+            "mnist.npz (the Keras layout) to that path."
+        )
+    if _find_fashion_dir() is not None:
+        return None
+    places = " or ".join(str(p) for p in fashion_mnist_dirs())
+    return (
+        "Fashion-MNIST is not installed and this application never downloads data. "
+        "Install it with 'sudo apt-get install dataset-fashion-mnist', or copy the four "
+        f"*-idx?-ubyte.gz files from github.com/zalandoresearch/fashion-mnist to {places}."
+    )
+
+
+def _find_fashion_dir() -> Path | None:
+    for folder in fashion_mnist_dirs():
+        if all((folder / name).is_file() for name in FASHION_FILES.values()):
+            return folder
+    return None
+
+
+def read_idx(path: Path | str) -> np.ndarray:
+    """Reads an IDX file (optionally gzip-compressed) of unsigned bytes.
+
+    Raises:
+        DatasetUnavailableError: when the file is not a valid IDX file of ``uint8``.
+    """
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as f:
+            data = f.read()
+    except (OSError, EOFError) as e:
+        raise DatasetUnavailableError(f"Cannot read {path}: {e}") from e
+    if len(data) < 4 or data[0] != 0 or data[1] != 0:
+        raise DatasetUnavailableError(f"{path} is not an IDX file (bad magic number).")
+    dtype_code, ndim = data[2], data[3]
+    if dtype_code != 0x08:
+        raise DatasetUnavailableError(
+            f"{path} holds IDX type 0x{dtype_code:02x}; only unsigned bytes (0x08) are supported."
+        )
+    header_end = 4 + 4 * ndim
+    if len(data) < header_end:
+        raise DatasetUnavailableError(f"{path} is truncated (incomplete header).")
+    shape = struct.unpack(f">{ndim}I", data[4:header_end])
+    expected = int(np.prod(shape)) if shape else 0
+    if len(data) - header_end != expected:
+        raise DatasetUnavailableError(
+            f"{path} is truncated or padded: header says {expected} values, "
+            f"file holds {len(data) - header_end}."
+        )
+    return np.frombuffer(data, dtype=np.uint8, offset=header_end).reshape(shape)
+
+
+def _load_arrays(dataset_id: str) -> dict[str, np.ndarray]:
+    problem = availability(dataset_id)
+    if problem:
+        raise DatasetUnavailableError(problem)
+    if dataset_id == "mnist":
+        try:
+            with np.load(MNIST_PATH, allow_pickle=False) as npz:
+                arrays = {key: npz[key] for key in FASHION_FILES}
+        except (OSError, KeyError, ValueError) as e:
+            raise DatasetUnavailableError(
+                f"{MNIST_PATH} is damaged ({e}). Reinstall the application."
+            ) from e
+        return arrays
+    folder = _find_fashion_dir()
+    return {key: read_idx(folder / name) for key, name in FASHION_FILES.items()}
+
+
+def load_dataset(
+    dataset_id: str = "mnist",
+    *,
+    val_split: float = 0.1,
+    limit: int | None = None,
+    test_limit: int | None = None,
+    seed: int = 0,
+) -> Dataset:
+    """Loads a dataset and splits a validation set off its training set.
+
+    Args:
+        dataset_id: ``"mnist"`` or ``"fashion_mnist"``.
+        val_split: fraction of the training images held out for validation, in [0, 0.5].
+        limit: if given, keep only this many training images (before the split), taken
+            at random with ``seed``; useful for quick experiments.
+        test_limit: if given, keep only the first this many test images.
+        seed: seed of the shuffle that chooses the validation images.
+
+    Raises:
+        ValueError: for an unknown id or an out-of-range argument.
+        DatasetUnavailableError: when the files are missing or damaged.
+    """
+    info = get_dataset_info(dataset_id)
+    if not 0.0 <= val_split <= 0.5:
+        raise ValueError(f"val_split must be between 0 and 0.5. Received: val_split={val_split}")
+    if limit is not None and limit < 2:
+        raise ValueError(f"limit must be at least 2. Received: limit={limit}")
+    arrays = _load_arrays(dataset_id)
+    x_train, y_train = arrays["x_train"], arrays["y_train"].astype(np.int64)
+    x_test, y_test = arrays["x_test"], arrays["y_test"].astype(np.int64)
+    if x_train.ndim == 3:
+        x_train, x_test = x_train[..., None], x_test[..., None]
+
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(x_train))
+    if limit is not None:
+        order = order[:limit]
+    n_val = int(round(len(order) * val_split))
+    val_idx, train_idx = np.sort(order[:n_val]), np.sort(order[n_val:])
+    if test_limit is not None:
+        x_test, y_test = x_test[:test_limit], y_test[:test_limit]
+    return Dataset(
+        info=info,
+        x_train=x_train[train_idx], y_train=y_train[train_idx],
+        x_val=x_train[val_idx], y_val=y_train[val_idx],
+        x_test=x_test, y_test=y_test,
+    )

@@ -1,0 +1,38 @@
+"""Measuring a trained classifier on a test set."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, classes: int) -> np.ndarray:
+    """Counts, row = true class, column = predicted class."""
+    matrix = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(matrix, (y_true.astype(np.int64), y_pred.astype(np.int64)), 1)
+    return matrix
+
+
+def evaluate_classifier(model, x: np.ndarray, y: np.ndarray, batch_size: int = 256) -> dict:
+    """Returns ``accuracy``, ``loss``, ``per_class_accuracy`` and ``confusion_matrix``.
+
+    Args:
+        model: a Keras model taking raw pixels and returning probabilities.
+        x: images, ``uint8`` or float pixels 0-255, shaped like the model's input.
+        y: integer labels.
+    """
+    probs = np.asarray(model.predict(x.astype(np.float32), batch_size=batch_size, verbose=0))
+    if isinstance(probs, (list, tuple)):
+        probs = np.asarray(probs[0])
+    classes = probs.shape[1]
+    picked = np.clip(probs[np.arange(len(y)), y], 1e-7, 1.0)
+    predicted = probs.argmax(axis=1)
+    matrix = confusion_matrix(y, predicted, classes)
+    totals = matrix.sum(axis=1)
+    per_class = np.where(totals > 0, np.diag(matrix) / np.maximum(totals, 1), np.nan)
+    return {
+        "accuracy": float((predicted == y).mean()),
+        "loss": float(-np.log(picked).mean()),
+        "per_class_accuracy": [None if np.isnan(v) else float(v) for v in per_class],
+        "confusion_matrix": matrix.tolist(),
+        "count": int(len(y)),
+    }

@@ -1,0 +1,149 @@
+"""Turning a drawing or a photo of a digit into what a network expects.
+
+The steps follow how MNIST itself was made (LeCun et al.): the digit is cropped to its
+ink, scaled so that its longer side is 20 pixels (keeping the aspect ratio, with
+anti-aliasing), placed in a 28×28 field and shifted so that its centre of mass is at the
+centre. The result is white ink on black, like MNIST.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+MNIST_SIDE = 28
+MNIST_BOX = 20
+# Ink fainter than this (0-255, after background removal) counts as paper.
+INK_THRESHOLD = 40
+
+
+def to_grayscale(image: np.ndarray) -> np.ndarray:
+    """Returns a ``uint8`` greyscale copy of a greyscale, BGR or BGRA image of any dtype.
+
+    Transparent pixels of a BGRA image are composited onto white (paper).
+
+    Raises:
+        ValueError: when the array is not an image.
+    """
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[..., 0]
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (3, 4)) or image.size == 0:
+        raise ValueError(f"Expected a greyscale, BGR or BGRA image. Received: shape={image.shape}")
+    if image.dtype == np.uint8:
+        img = image.astype(np.float32)
+    elif np.issubdtype(image.dtype, np.integer):
+        img = image.astype(np.float32) * (255.0 / np.iinfo(image.dtype).max)
+    else:
+        img = np.nan_to_num(image.astype(np.float32))
+        if img.max(initial=0.0) <= 1.0:
+            img = img * 255.0
+    if img.ndim == 3:
+        color = img[..., :3]
+        gray = color @ np.array([0.114, 0.587, 0.299], dtype=np.float32)  # BGR weights
+        if img.shape[2] == 4:
+            alpha = img[..., 3] / 255.0
+            gray = gray * alpha + 255.0 * (1.0 - alpha)
+        img = gray
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def ink_on_black(gray: np.ndarray) -> np.ndarray:
+    """Makes ink white on black, whatever the polarity, and removes the background level.
+
+    The background is taken as the median of the image's border: when it is light the
+    image is inverted. Its level is then subtracted and the contrast stretched, so that a
+    photo of grey paper gives a black background.
+    """
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    background = float(np.median(border))
+    img = gray.astype(np.float32)
+    if background > 127:
+        img = 255.0 - img
+        background = 255.0 - background
+    img = np.clip(img - background, 0, None)
+    peak = float(img.max(initial=0.0))
+    if peak > 0:
+        img *= 255.0 / peak
+    # Contrast is stretched only for ink clearly above the paper's noise.
+    if peak < INK_THRESHOLD:
+        img[:] = 0
+    return img.astype(np.uint8)
+
+
+def remove_specks(ink: np.ndarray, min_fraction: float = 0.02) -> np.ndarray:
+    """Clears connected blobs of ink much smaller than the largest one (dust, noise)."""
+    mask = (ink >= INK_THRESHOLD).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count <= 2:
+        return ink
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    keep = np.zeros(count, dtype=bool)
+    keep[1:] = areas >= max(2, min_fraction * areas.max())
+    # Dilated, so the faint anti-aliased edge of a kept stroke stays with it.
+    kept = cv2.dilate(keep[labels].astype(np.uint8), np.ones((3, 3), np.uint8))
+    return np.where(kept > 0, ink, 0).astype(ink.dtype)
+
+
+def center_of_mass(img: np.ndarray) -> tuple[float, float]:
+    """Returns ``(x, y)`` of the intensity-weighted centre of an image."""
+    m = cv2.moments(img.astype(np.float32))
+    if m["m00"] == 0:
+        h, w = img.shape
+        return (w - 1) / 2.0, (h - 1) / 2.0
+    return m["m10"] / m["m00"], m["m01"] / m["m00"]
+
+
+def mnist_style(image: np.ndarray) -> np.ndarray | None:
+    """Turns a drawing or photo of one digit into a 28×28 MNIST-like image.
+
+    Args:
+        image: greyscale, BGR or BGRA array of any size and dtype; dark ink on light
+            paper or light ink on dark.
+
+    Returns:
+        A ``uint8`` array of shape (28, 28), white ink on black, or None when there is no
+        ink (an empty drawing gets no prediction).
+    """
+    ink = remove_specks(ink_on_black(to_grayscale(image)))
+    ys, xs = np.nonzero(ink >= INK_THRESHOLD)
+    if len(xs) == 0:
+        return None
+    crop = ink[ys.min(): ys.max() + 1, xs.min(): xs.max() + 1]
+    h, w = crop.shape
+    scale = MNIST_BOX / max(h, w)
+    new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    digit = cv2.resize(crop, (new_w, new_h), interpolation=interpolation)
+    field = np.zeros((MNIST_SIDE, MNIST_SIDE), dtype=np.float32)
+    top, left = (MNIST_SIDE - new_h) // 2, (MNIST_SIDE - new_w) // 2
+    field[top: top + new_h, left: left + new_w] = digit
+    cx, cy = center_of_mass(field)
+    centre = (MNIST_SIDE - 1) / 2.0
+    shift = np.float32([[1, 0, centre - cx], [0, 1, centre - cy]])
+    field = cv2.warpAffine(field, shift, (MNIST_SIDE, MNIST_SIDE), flags=cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return np.clip(field, 0, 255).round().astype(np.uint8)
+
+
+def fit_to_input(digit: np.ndarray, input_shape) -> np.ndarray:
+    """Adapts a 28×28 digit to a model's input shape (H, W, C), as float32 pixels 0-255."""
+    height, width, channels = (int(v) for v in input_shape)
+    img = digit.astype(np.float32)
+    if (height, width) != img.shape:
+        img = cv2.resize(img, (width, height), interpolation=cv2.INTER_LINEAR)
+    return np.repeat(img[..., None], channels, axis=2)
+
+
+def prepare(image: np.ndarray, input_shape=(28, 28, 1)) -> tuple[np.ndarray, np.ndarray] | None:
+    """Preprocesses a drawing for a model.
+
+    Returns:
+        ``(model_input, digit)``: the float32 array of ``input_shape`` to feed and the
+        28×28 ``uint8`` digit it came from (to show the user), or None for an empty
+        drawing.
+    """
+    digit = mnist_style(image)
+    if digit is None:
+        return None
+    return fit_to_input(digit, input_shape), digit

@@ -1,0 +1,155 @@
+"""The engine thread: every TensorFlow call the window needs, off the UI thread.
+
+One :class:`Engine` lives in its own ``QThread``. The window talks to it through queued
+signals and gets plain data back (dicts, NumPy arrays, strings). It loads TensorFlow,
+builds models for summaries, owns the predictor the canvas uses (always a copy of the
+weights, never the model being trained), and loads and saves model files.
+"""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from core.datasets import RESOURCES
+
+BUNDLED_MODEL = RESOURCES / "models" / "lenet5_mnist.keras"
+
+
+class Engine(QObject):
+    """TensorFlow work for the window; lives in a worker thread."""
+
+    ready = Signal(str)  # device description
+    summary_ready = Signal(int, dict)  # request id, core.summary.to_dict(...)
+    summary_failed = Signal(int, str)
+    model_ready = Signal(dict)  # description, input_shape, class_names, source, path
+    model_failed = Signal(str)
+    prediction_ready = Signal(int, object, object)  # request id, probabilities, 28×28 digit
+    saved = Signal(str)
+    save_failed = Signal(str)
+
+    def __init__(self):
+        super().__init__()
+        self._predictor = None
+        self._metadata: dict = {}
+        self._latest_prediction = 0
+
+    def note_prediction_request(self, request_id: int) -> None:
+        """Called from the UI thread: older queued predictions can be skipped."""
+        self._latest_prediction = request_id
+
+    @Slot()
+    def start(self):
+        from core.device import describe_device
+
+        try:
+            device = describe_device()
+        except Exception as e:  # TensorFlow itself failed to load
+            self.ready.emit(f"TensorFlow failed to load: {e}")
+            return
+        self.ready.emit(device)
+        if BUNDLED_MODEL.is_file() and self._predictor is None:
+            self._load(BUNDLED_MODEL, source="bundled")
+
+    @Slot(int, str, object, int)
+    def summarize(self, request_id: int, arch: str, input_shape, classes: int):
+        from core.registry import build_model
+        from core.summary import summarize, to_dict
+
+        try:
+            model = build_model(arch, input_shape, classes)
+            self.summary_ready.emit(request_id, to_dict(summarize(model), arch))
+        except ValueError as e:
+            self.summary_failed.emit(request_id, str(e))
+        except Exception as e:
+            traceback.print_exc()
+            self.summary_failed.emit(request_id, f"Could not build {arch}: {type(e).__name__}: {e}")
+
+    @Slot(dict)
+    def use_weights(self, snapshot: dict):
+        """Builds a predictor from a training snapshot (weights copied in the trainer)."""
+        from core.inference import Predictor
+
+        try:
+            self._predictor = Predictor.from_weights(
+                snapshot["arch"], snapshot["input_shape"], snapshot["classes"],
+                snapshot["weights"], snapshot["class_names"],
+            )
+        except Exception as e:
+            traceback.print_exc()
+            self.model_failed.emit(f"Could not use the trained weights: {e}")
+            return
+        self._metadata = dict(snapshot.get("metadata") or {})
+        self.model_ready.emit(self._describe(snapshot["description"], "training", None))
+
+    @Slot(str)
+    def load_model(self, path: str):
+        self._load(Path(path), source="file")
+
+    def _load(self, path: Path, source: str):
+        from core.inference import Predictor
+        from core.modelio import ModelFileError, load_model
+
+        try:
+            loaded = load_model(path)
+            predictor = Predictor(loaded.model, loaded.class_names)
+        except ModelFileError as e:
+            self.model_failed.emit(str(e))
+            return
+        except Exception as e:
+            traceback.print_exc()
+            self.model_failed.emit(f"{path.name} could not be used: {type(e).__name__}: {e}")
+            return
+        self._predictor, self._metadata = predictor, loaded.metadata
+        self.model_ready.emit(self._describe(loaded.description, source, str(path)))
+
+    def _describe(self, description: str, source: str, path) -> dict:
+        p = self._predictor
+        return {
+            "description": description, "source": source, "path": path,
+            "input_shape": list(p.input_shape), "class_names": list(p.class_names),
+        }
+
+    @Slot(dict)
+    def update_metadata(self, metadata: dict):
+        """Metadata of the finished run (test accuracy…), saved with the model."""
+        self._metadata = dict(metadata)
+
+    @Slot(int, object)
+    def predict(self, request_id: int, drawing):
+        from core.preprocess import prepare
+
+        if request_id < self._latest_prediction:
+            return  # a newer drawing is already queued
+        if self._predictor is None:
+            self.prediction_ready.emit(request_id, None, None)
+            return
+        try:
+            prepared = prepare(drawing, self._predictor.input_shape)
+        except ValueError:
+            prepared = None
+        if prepared is None:
+            self.prediction_ready.emit(request_id, None, None)
+            return
+        model_input, digit = prepared
+        self.prediction_ready.emit(request_id, self._predictor.predict(model_input), digit)
+
+    @Slot(str)
+    def save_model(self, path: str):
+        from core.modelio import ModelFileError, save_model
+
+        if self._predictor is None:
+            self.save_failed.emit("There is no model to save yet: train one first.")
+            return
+        try:
+            saved = save_model(self._predictor.model, path, self._metadata or None)
+        except ModelFileError as e:
+            self.save_failed.emit(str(e))
+            return
+        except Exception as e:
+            traceback.print_exc()
+            self.save_failed.emit(f"Could not save the model: {type(e).__name__}: {e}")
+            return
+        self.saved.emit(str(saved))

@@ -1,0 +1,506 @@
+"""The main window: settings and training on the left, curves and layers in the middle,
+the drawing canvas and its prediction on the right."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths, Qt, QThread, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView, QFileDialog, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QMainWindow,
+    QMessageBox, QProgressBar, QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QTabWidget,
+    QVBoxLayout, QWidget,
+)
+
+from core.datasets import get_dataset_info
+from core.registry import get_arch
+from gui.canvas import DrawingCanvas
+from gui.engine import Engine
+from gui.plots import TrainingPlots
+from gui.prediction_view import DigitPreview, ProbabilityBars, TopPrediction
+from gui.settings_panel import SettingsPanel
+from gui.training_worker import TrainingWorker
+
+SUMMARY_COLUMNS = ("Layer", "Type", "Output shape", "Parameters", "Trainable")
+PREDICT_THROTTLE_MS = 15
+
+
+def format_duration(seconds: float) -> str:
+    seconds = int(round(max(0.0, seconds)))
+    if seconds >= 3600:
+        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class MainWindow(QMainWindow):
+    """The studio's window.
+
+    Args:
+        start_engine: load TensorFlow in the background right away (tests may defer it).
+    """
+
+    training_finished = Signal(dict)  # after the result is shown
+    training_failed = Signal(str)
+    _engine_start = Signal()
+    request_summary = Signal(int, str, object, int)
+    request_prediction = Signal(int, object)
+    request_weights = Signal(dict)
+    request_metadata = Signal(dict)
+    request_load = Signal(str)
+    request_save = Signal(str)
+
+    def __init__(self, start_engine: bool = True):
+        super().__init__()
+        self.setWindowTitle("CNN Studio")
+        self.resize(1400, 820)
+        self.worker: TrainingWorker | None = None
+        self.train_thread: QThread | None = None
+        self.last_result: dict | None = None
+        self.model_info: dict | None = None
+        self.last_summary: dict | None = None
+        self.last_prediction: str | None = None
+        self._summary_request = 0
+        self._prediction_request = 0
+        self._shown_prediction = 0
+        self._train_started = 0.0
+
+        self._build_engine()
+        self._build_ui()
+        self._build_actions()
+        self._connect()
+        self.refresh_summary()
+        if start_engine:
+            self.start_engine()
+
+    # ----------------------------------------------------------------- construction
+    def _build_engine(self):
+        self.engine_thread = QThread(self)
+        self.engine_thread.setObjectName("engine")
+        self.engine = Engine()
+        self.engine.moveToThread(self.engine_thread)
+        self.engine_thread.finished.connect(self.engine.deleteLater)
+        self.engine_thread.start()
+
+    def start_engine(self) -> None:
+        """Loads TensorFlow (and the bundled model) in the engine thread."""
+        self.statusBar().showMessage("Loading TensorFlow in the background…")
+        self._engine_start.emit()
+
+    def _build_ui(self):
+        self.settings = SettingsPanel()
+        self.start_button = QPushButton("Start training")
+        self.start_button.setToolTip("Train the chosen network with these settings (Ctrl+Enter).")
+        self.start_button.setDefault(True)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop after the current batch and keep the model as it is (Esc).")
+        self.stop_button.setEnabled(False)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.stop_button)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
+        self.progress.setFormat("Ready")
+        self.progress.setTextVisible(True)
+        self.progress_detail = QLabel("")
+        self.progress_detail.setWordWrap(True)
+        self.result_label = QLabel("")
+        self.result_label.setWordWrap(True)
+        self.result_label.setTextFormat(Qt.TextFormat.RichText)
+
+        train_box = QGroupBox("Training")
+        train_layout = QVBoxLayout(train_box)
+        train_layout.addWidget(self.settings)
+        train_layout.addLayout(buttons)
+        train_layout.addWidget(self.progress)
+        train_layout.addWidget(self.progress_detail)
+        train_layout.addWidget(self.result_label)
+        train_layout.addStretch(1)
+
+        self.plots = TrainingPlots()
+        self.summary_table = QTableWidget(0, len(SUMMARY_COLUMNS))
+        self.summary_table.setHorizontalHeaderLabels(SUMMARY_COLUMNS)
+        self.summary_table.verticalHeader().setVisible(False)
+        self.summary_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.summary_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.summary_table.setAlternatingRowColors(True)
+        header = self.summary_table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.summary_totals = QLabel("Building the model…")
+        self.summary_totals.setWordWrap(True)
+        layers_page = QWidget()
+        layers_layout = QVBoxLayout(layers_page)
+        layers_layout.addWidget(self.summary_table)
+        layers_layout.addWidget(self.summary_totals)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.plots, "Training curves")
+        self.tabs.addTab(layers_page, "Layers")
+
+        self.canvas = DrawingCanvas()
+        self.clear_button = QPushButton("Clear")
+        self.clear_button.setToolTip("Clear the canvas (Delete, or right-click the canvas).")
+        self.top_prediction = TopPrediction()
+        self.bars = ProbabilityBars()
+        self.preview = DigitPreview()
+        self.model_label = QLabel("No model yet: train one, or open a .keras file (Ctrl+O).")
+        self.model_label.setWordWrap(True)
+        self.model_label.setStyleSheet("color: #555;")
+        draw_box = QGroupBox("Draw a digit")
+        draw_layout = QVBoxLayout(draw_box)
+        draw_layout.addWidget(self.canvas, 0, Qt.AlignmentFlag.AlignHCenter)
+        draw_layout.addWidget(self.clear_button)
+        row = QHBoxLayout()
+        row.addWidget(self.top_prediction, 1)
+        seen = QVBoxLayout()
+        seen.addWidget(QLabel("The network sees:"))
+        seen.addWidget(self.preview)
+        row.addLayout(seen)
+        draw_layout.addLayout(row)
+        draw_layout.addWidget(self.bars, 1)
+        draw_layout.addWidget(self.model_label)
+
+        splitter = QSplitter()
+        splitter.addWidget(train_box)
+        splitter.addWidget(self.tabs)
+        splitter.addWidget(draw_box)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setStretchFactor(2, 0)
+        splitter.setSizes([320, 720, 340])
+        splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(splitter)
+
+        self.device_label = QLabel("Device: loading TensorFlow…")
+        self.device_label.setToolTip("The device TensorFlow computes on.")
+        self.statusBar().addPermanentWidget(self.device_label)
+
+    def _build_actions(self):
+        def action(text, shortcut, slot, tip, menu):
+            a = QAction(text, self)
+            if shortcut:
+                a.setShortcuts(shortcut if isinstance(shortcut, list) else [shortcut])
+            a.setStatusTip(tip)
+            a.setToolTip(tip)
+            a.triggered.connect(slot)
+            menu.addAction(a)
+            self.addAction(a)
+            return a
+
+        file_menu = self.menuBar().addMenu("&File")
+        self.open_action = action("&Open model…", QKeySequence.StandardKey.Open, self.open_model,
+                                  "Open a trained .keras model for the canvas.", file_menu)
+        self.save_action = action("&Save model…", QKeySequence.StandardKey.Save, self.save_model,
+                                  "Save the model the canvas uses as a .keras file.", file_menu)
+        self.save_action.setEnabled(False)
+        file_menu.addSeparator()
+        action("&Quit", QKeySequence.StandardKey.Quit, self.close, "Close the window.", file_menu)
+        train_menu = self.menuBar().addMenu("&Train")
+        self.start_action = action("&Start", [QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")],
+                                   self.start_training, "Start training.", train_menu)
+        self.stop_action = action("S&top", QKeySequence("Esc"), self.stop_training,
+                                  "Stop training after the current batch.", train_menu)
+        self.stop_action.setEnabled(False)
+        action("&Reset to defaults", None, lambda: self.settings.apply_defaults(self.settings.current_arch()),
+               "Set every setting to the architecture's defaults.", train_menu)
+        canvas_menu = self.menuBar().addMenu("&Canvas")
+        action("&Clear", [QKeySequence.StandardKey.Delete, QKeySequence("Backspace")], self.canvas.clear,
+               "Clear the drawing.", canvas_menu)
+        help_menu = self.menuBar().addMenu("&Help")
+        action("&About", None, self.show_about, "About CNN Studio.", help_menu)
+
+    def _connect(self):
+        self._engine_start.connect(self.engine.start)
+        self.request_summary.connect(self.engine.summarize)
+        self.request_prediction.connect(self.engine.predict)
+        self.request_weights.connect(self.engine.use_weights)
+        self.request_metadata.connect(self.engine.update_metadata)
+        self.request_load.connect(self.engine.load_model)
+        self.request_save.connect(self.engine.save_model)
+        self.engine.ready.connect(self._on_engine_ready)
+        self.engine.summary_ready.connect(self._on_summary)
+        self.engine.summary_failed.connect(self._on_summary_failed)
+        self.engine.model_ready.connect(self._on_model_ready)
+        self.engine.model_failed.connect(self._on_model_failed)
+        self.engine.prediction_ready.connect(self._on_prediction)
+        self.engine.saved.connect(lambda path: self.statusBar().showMessage(f"Model saved to {path}", 8000))
+        self.engine.save_failed.connect(lambda msg: self._warn("Could not save the model", msg))
+
+        self.start_button.clicked.connect(self.start_training)
+        self.stop_button.clicked.connect(self.stop_training)
+        self.clear_button.clicked.connect(self.canvas.clear)
+        self.settings.arch_changed.connect(self._on_arch_changed)
+        self.settings.dataset.currentIndexChanged.connect(self.refresh_summary)
+        self.settings.validity_changed.connect(self._update_buttons)
+        self.canvas.changed.connect(self._on_canvas_changed)
+        self._predict_timer = QTimer(self)
+        self._predict_timer.setSingleShot(True)
+        self._predict_timer.setInterval(PREDICT_THROTTLE_MS)
+        self._predict_timer.timeout.connect(self._send_prediction)
+
+    # ----------------------------------------------------------------- engine results
+    def _on_engine_ready(self, device: str):
+        self.device_label.setText(f"Device: {device}")
+        self.statusBar().showMessage("TensorFlow ready.", 4000)
+
+    def refresh_summary(self):
+        info = get_dataset_info(self.settings.dataset.currentData())
+        self._summary_request += 1
+        self.summary_totals.setText("Building the model…")
+        self.request_summary.emit(self._summary_request, self.settings.current_arch(),
+                                  info.input_shape, len(info.class_names))
+
+    def _on_arch_changed(self, arch: str):
+        self.statusBar().showMessage(f"Settings set to {get_arch(arch).name}'s defaults.", 4000)
+        self.refresh_summary()
+
+    def _on_summary(self, request_id: int, summary: dict):
+        if request_id != self._summary_request:
+            return
+        rows = summary["layers"]
+        table = self.summary_table
+        table.setRowCount(len(rows))
+        for r, layer in enumerate(rows):
+            shape = "(" + ", ".join("None" if d is None else str(d) for d in layer["output_shape"]) + ")"
+            trainable = "-" if layer["params"] == 0 else ("yes" if layer["trainable"] else "no")
+            values = (layer["name"], layer["type"], shape, f"{layer['params']:,}", trainable)
+            for c, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                if c == 3:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                table.setItem(r, c, item)
+        mb = summary["total_params"] * 4 / 1e6
+        self.summary_totals.setText(
+            f"<b>{get_arch(summary['arch']).name}</b>, input {tuple(summary['input_shape'])}, "
+            f"{summary['classes']} classes — total parameters <b>{summary['total_params']:,}</b> "
+            f"(trainable {summary['trainable_params']:,}, non-trainable "
+            f"{summary['non_trainable_params']:,}), weights {mb:.2f} MB in float32."
+        )
+        self.last_summary = summary
+
+    def _on_summary_failed(self, request_id: int, message: str):
+        if request_id == self._summary_request:
+            self.summary_table.setRowCount(0)
+            self.summary_totals.setText(message)
+
+    def _on_model_ready(self, info: dict):
+        self.model_info = info
+        source = {"bundled": "Bundled model", "training": "Trained here",
+                  "file": "Opened file"}.get(info["source"], "Model")
+        self.model_label.setText(f"{source}: {info['description']}.")
+        self.model_label.setToolTip(info.get("path") or "")
+        if self.bars.class_names != info["class_names"]:
+            self.bars.set_classes(info["class_names"])
+        self.save_action.setEnabled(True)
+        self._on_canvas_changed()
+
+    def _on_model_failed(self, message: str):
+        self._warn("Could not use the model", message)
+
+    # ----------------------------------------------------------------- canvas
+    def _on_canvas_changed(self):
+        if self.canvas.is_empty:
+            self._prediction_request += 1  # drop predictions still in flight
+            self.engine.note_prediction_request(self._prediction_request)
+            self._show_prediction(None, None)
+            return
+        if not self._predict_timer.isActive():
+            self._predict_timer.start()
+
+    def _send_prediction(self):
+        if self.canvas.is_empty:
+            return
+        self._prediction_request += 1
+        self.engine.note_prediction_request(self._prediction_request)
+        self.request_prediction.emit(self._prediction_request, self.canvas.image_array())
+
+    def _on_prediction(self, request_id: int, probabilities, digit):
+        if request_id < self._shown_prediction or request_id < self._prediction_request - 1:
+            return
+        if self.canvas.is_empty:
+            return
+        self._shown_prediction = request_id
+        self._show_prediction(probabilities, digit)
+
+    def _show_prediction(self, probabilities, digit):
+        self.bars.set_probabilities(probabilities)
+        self.preview.set_digit(digit)
+        if probabilities is None:
+            if self.canvas.is_empty:
+                hint = "Draw a digit on the canvas."
+            elif self.model_info is None:
+                hint = "No model yet: train one or open one."
+            else:
+                hint = "No ink found."
+            self.top_prediction.show_result(None, None, hint)
+            self.last_prediction = None
+            return
+        best = int(probabilities.argmax())
+        self.top_prediction.show_result(self.bars.class_names[best], float(probabilities[best]))
+        self.last_prediction = self.bars.class_names[best]
+
+    # ----------------------------------------------------------------- training
+    @property
+    def is_training(self) -> bool:
+        return self.train_thread is not None
+
+    def _update_buttons(self, *_):
+        valid = self.settings.check() if not self.is_training else True
+        self.start_button.setEnabled(not self.is_training and valid)
+        self.start_action.setEnabled(not self.is_training)
+        self.stop_button.setEnabled(self.is_training)
+        self.stop_action.setEnabled(self.is_training)
+
+    def start_training(self, config=None, data=None) -> bool:
+        """Starts training with the panel's settings (or ``config``); False if refused."""
+        if self.is_training:
+            return False
+        if config is None:
+            if not self.settings.check():
+                self.statusBar().showMessage("Fix the settings marked in red first.", 6000)
+                return False
+            config = self.settings.config()
+        else:
+            config.validate()
+        self.plots.clear()
+        self.plots.start()
+        self.result_label.setText("")
+        self.progress.setValue(0)
+        self.progress.setFormat("Starting…")
+        self.progress_detail.setText("")
+        self.tabs.setCurrentWidget(self.plots)
+        self._train_started = time.perf_counter()
+
+        self.train_thread = QThread(self)
+        self.train_thread.setObjectName("training")
+        self.worker = TrainingWorker(config, data)
+        self.worker.moveToThread(self.train_thread)
+        self.train_thread.started.connect(self.worker.run)
+        self.worker.done.connect(self.train_thread.quit, Qt.ConnectionType.DirectConnection)
+        self.worker.done.connect(self.worker.deleteLater)
+        self.train_thread.finished.connect(self._on_thread_finished)
+        self.worker.status.connect(self._on_train_status)
+        self.worker.progress.connect(self._on_progress)
+        self.worker.epoch_done.connect(self._on_epoch)
+        self.worker.snapshot.connect(self.request_weights)
+        self.worker.finished.connect(self._on_finished)
+        self.worker.failed.connect(self._on_failed)
+        self.settings.set_locked(True)
+        self._update_buttons()
+        self.train_thread.start()
+        self.statusBar().showMessage(f"Training {get_arch(config.arch).name}…")
+        return True
+
+    def stop_training(self):
+        if self.worker is not None and not self.worker.stopping:
+            self.worker.stop()
+            self.progress.setFormat("Stopping…")
+            self.statusBar().showMessage("Stopping after the current batch…")
+
+    def _on_train_status(self, text: str):
+        self.progress.setFormat(text)
+
+    def _on_progress(self, p: dict):
+        self.plots.add_batch(p)
+        fraction = p["progress"]
+        self.progress.setValue(int(1000 * fraction))
+        elapsed = time.perf_counter() - self._train_started
+        eta = p["elapsed"] * (1 - fraction) / fraction if fraction > 0 else 0.0
+        self.progress.setFormat(f"Epoch {p['epoch'] + 1}/{p['epochs']} — {100 * fraction:.0f}% — "
+                                f"ETA {format_duration(eta)}")
+        self.progress_detail.setText(
+            f"Batch {p['batch']}/{p['batches']}, loss {p['epoch_loss']:.4f}, accuracy "
+            f"{100 * p['accuracy']:.2f}%, {p['images_per_second']:,.0f} images/s, "
+            f"elapsed {format_duration(elapsed)}"
+        )
+
+    def _on_epoch(self, e: dict):
+        self.plots.add_epoch(e)
+        if e.get("complete") and "val_accuracy" in e:
+            self.statusBar().showMessage(
+                f"Epoch {e['epoch'] + 1}: validation accuracy {100 * e['val_accuracy']:.2f}%, "
+                f"loss {e['val_loss']:.4f} ({e['seconds']:.1f} s). The canvas now uses these weights.", 8000)
+
+    def _on_finished(self, result: dict):
+        self.last_result = result
+        self.request_metadata.emit(result["metadata"])
+        acc = result.get("test_accuracy")
+        state = "Stopped" if result["stopped"] else "Done"
+        text = f"<b>{state}</b> after {result['epochs']} full epoch(s) in {format_duration(result['train_seconds'])}"
+        if acc is not None:
+            text += f"<br>Test accuracy <b>{100 * acc:.2f}%</b>, loss {result['test_loss']:.4f}"
+        text += f"<br>{result['images_per_second']:,.0f} images/s. Save it with Ctrl+S."
+        self.result_label.setText(text)
+        self.progress.setValue(1000 if not result["stopped"] else self.progress.value())
+        self.progress.setFormat(state)
+        self.statusBar().showMessage("Training finished; the canvas uses the new model.", 8000)
+        self.training_finished.emit(result)
+
+    def _on_failed(self, message: str):
+        self.progress.setFormat("Failed")
+        self.result_label.setText(f"<span style='color:#c0392b'>{message}</span>")
+        self._warn("Training stopped", message)
+        self.training_failed.emit(message)
+
+    def _on_thread_finished(self):
+        thread = self.train_thread
+        self.train_thread = None
+        self.worker = None
+        if thread is not None:
+            thread.deleteLater()
+        self.plots.stop()
+        self.settings.set_locked(False)
+        self._update_buttons()
+
+    # ----------------------------------------------------------------- files
+    def _models_dir(self) -> str:
+        return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+
+    def open_model(self):
+        path, _ = QFileDialog.getOpenFileName(self, "Open model", self._models_dir(), "Keras models (*.keras)")
+        if path:
+            self.statusBar().showMessage(f"Loading {Path(path).name}…")
+            self.request_load.emit(path)
+
+    def save_model(self):
+        arch = (self.last_result or {}).get("arch", "model")
+        suggestion = str(Path(self._models_dir()) / f"{arch}.keras")
+        path, _ = QFileDialog.getSaveFileName(self, "Save model", suggestion, "Keras models (*.keras)")
+        if path:
+            if not path.endswith(".keras"):
+                path += ".keras"
+            self.request_save.emit(path)
+
+    def show_about(self):
+        QMessageBox.about(
+            self, "About CNN Studio",
+            "<b>CNN Studio</b><p>Train classic image classifiers, read them layer by layer, "
+            "and watch them read your handwriting.</p><p>MNIST: LeCun, Cortes &amp; Burges, "
+            "CC BY-SA 3.0.</p>",
+        )
+
+    def _warn(self, title: str, message: str):
+        self.statusBar().showMessage(message, 10000)
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
+        box.setModal(False)
+        box.show()
+        self._last_message_box = box
+
+    # ----------------------------------------------------------------- shutdown
+    def shutdown(self, timeout_ms: int = 5000) -> None:
+        """Stops training and the engine thread; waits for both to end."""
+        self._predict_timer.stop()
+        self.plots.timer.stop()
+        if self.worker is not None:
+            self.worker.abort()
+        if self.train_thread is not None:
+            self.train_thread.wait(timeout_ms)
+        self.engine_thread.quit()
+        self.engine_thread.wait(timeout_ms)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        event.accept()

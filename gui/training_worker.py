@@ -1,0 +1,118 @@
+"""A thin Qt wrapper around :func:`core.training.run_training`.
+
+The worker is a ``QObject`` moved to a ``QThread``; it never touches a widget and reports
+through signals carrying plain data. :meth:`stop` and :meth:`abort` may be called from
+any thread: they only set flags that the training callback reads.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from core.training import TrainConfig
+
+
+def describe_failure(error: BaseException) -> str:
+    """A message for the user, saying what to do next."""
+    from core.datasets import DatasetUnavailableError
+    from core.training import SettingsError, TrainingDiverged
+
+    if isinstance(error, (SettingsError, DatasetUnavailableError, TrainingDiverged)):
+        return str(error)
+    name = type(error).__name__
+    if isinstance(error, MemoryError) or name == "ResourceExhaustedError":
+        return ("Out of memory: training stopped. Try a smaller batch size, "
+                "or a smaller architecture.")
+    return f"Training failed ({name}: {error})."
+
+
+class TrainingWorker(QObject):
+    """Runs one training session in the thread it is moved to."""
+
+    status = Signal(str)
+    progress = Signal(dict)  # see core.training.train_model's on_batch
+    epoch_done = Signal(dict)  # see on_epoch
+    snapshot = Signal(dict)  # arch, input_shape, classes, class_names, weights, description
+    finished = Signal(dict)  # TrainResult.summary_dict() plus metadata for saving
+    failed = Signal(str)
+    done = Signal()  # always last, success or not
+
+    def __init__(self, config: TrainConfig, data=None):
+        super().__init__()
+        self.config = config
+        self._data = data
+        self._stop = threading.Event()
+        self._abort = threading.Event()
+
+    def stop(self) -> None:
+        """Ends training within a batch, keeping the weights, then measures the model."""
+        self._stop.set()
+
+    def abort(self) -> None:
+        """Ends training within a batch and skips the test evaluation (window closing)."""
+        self._abort.set()
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    @Slot()
+    def run(self):
+        try:
+            self._run()
+        except Exception as e:  # reported to the user, never raised into Qt
+            traceback.print_exc()
+            self.failed.emit(describe_failure(e))
+        finally:
+            self.done.emit()
+
+    def _run(self):
+        from core.datasets import load_dataset
+        from core.device import load_tensorflow
+        from core.modelio import build_metadata
+        from core.registry import get_arch
+        from core.training import run_training
+
+        config = self.config
+        config.validate()
+        arch_name = get_arch(config.arch).name
+        self.status.emit("Loading TensorFlow…")
+        load_tensorflow()
+        data = self._data
+        if data is None:
+            self.status.emit(f"Loading {config.dataset}…")
+            data = load_dataset(config.dataset, val_split=config.val_split, limit=config.limit,
+                                seed=config.seed)
+        if self._stop.is_set():
+            return
+        self.status.emit(f"Training {arch_name} on {len(data.x_train):,} images…")
+        class_names = list(data.info.class_names)
+        base = {"arch": config.arch, "input_shape": list(data.input_shape),
+                "classes": data.num_classes, "class_names": class_names}
+        epochs_seen = [0]
+
+        def on_epoch(info):
+            epochs_seen[0] = info["epoch"] + 1
+            self.epoch_done.emit(info)
+
+        def on_snapshot(weights):
+            self.snapshot.emit({**base, "weights": weights,
+                                "description": f"{arch_name}, after epoch {epochs_seen[0] + 1}"})
+
+        result = run_training(
+            config, data=data, on_batch=self.progress.emit, on_epoch=on_epoch,
+            on_snapshot=on_snapshot, should_stop=self._stop.is_set, should_abort=self._abort.is_set,
+        )
+        if self._abort.is_set():
+            return
+        if result.stopped:
+            # The weights of the cut-short epoch are the model the user keeps.
+            self.snapshot.emit({**base, "weights": result.model.get_weights(),
+                                "description": f"{arch_name}, stopped in epoch {epochs_seen[0]}"})
+        summary = result.summary_dict()
+        summary["metadata"] = build_metadata(result, class_names, arch_name)
+        self.finished.emit(summary)

@@ -1,0 +1,316 @@
+"""CNN Studio: open the window, or work headless.
+
+    python main.py                          open the window
+    python main.py summary lenet5 --json    layer summary
+    python main.py train lenet5 --epochs 3 --save lenet5.keras
+    python main.py predict --model lenet5.keras digit.png
+    python main.py evaluate --model lenet5.keras
+
+With ``--json``, standard output holds only the JSON; progress and messages go to
+standard error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+import time
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _err(*parts) -> None:
+    print(*parts, file=sys.stderr, flush=True)
+
+
+def _parse_shape(text: str) -> tuple[int, int, int]:
+    try:
+        parts = [int(p) for p in text.lower().replace("×", "x").split("x")]
+    except ValueError:
+        parts = []
+    if len(parts) == 2:
+        parts.append(1)
+    if len(parts) != 3 or min(parts) < 1:
+        raise argparse.ArgumentTypeError(f"expected HxWxC such as 28x28x1, got {text!r}")
+    return tuple(parts)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+    return value
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from core.datasets import DATASETS
+    from core.registry import ARCHITECTURES
+    from core.training import OPTIMIZERS
+
+    parser = argparse.ArgumentParser(
+        prog="main.py", description="CNN Studio: train, read and try image classifiers.",
+        epilog="Without a command, the window opens.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("summary", help="print the layer summary of an architecture")
+    p.add_argument("arch", choices=list(ARCHITECTURES), metavar="ARCH",
+                   help=f"one of: {', '.join(ARCHITECTURES)}")
+    p.add_argument("--input", type=_parse_shape, metavar="HxWxC", help="input shape (default: the reference input)")
+    p.add_argument("--classes", type=_positive_int, default=10, metavar="N", help="number of classes (default 10)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = sub.add_parser("train", help="train an architecture headless")
+    p.add_argument("arch", choices=list(ARCHITECTURES), metavar="ARCH",
+                   help=f"one of: {', '.join(ARCHITECTURES)}")
+    p.add_argument("--dataset", default="mnist", choices=list(DATASETS))
+    p.add_argument("--epochs", type=_positive_int, metavar="N", help="default: the architecture's")
+    p.add_argument("--batch-size", type=_positive_int, metavar="N", help="default: the architecture's")
+    p.add_argument("--optimizer", choices=list(OPTIMIZERS), help="default: the architecture's")
+    p.add_argument("--lr", type=_float, metavar="X", help="learning rate (default: the architecture's)")
+    p.add_argument("--limit", type=_positive_int, metavar="N", help="train on only N images (quick runs)")
+    p.add_argument("--save", metavar="PATH", help="save the trained model to PATH (.keras)")
+    p.add_argument("--json", action="store_true", help="last line of output: one JSON object")
+
+    p = sub.add_parser("predict", help="read digits from image files with a trained model")
+    p.add_argument("--model", required=True, metavar="PATH", help="a .keras model file")
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="PNG/JPEG files, any size")
+    p.add_argument("--json", action="store_true", help="print one JSON list")
+
+    p = sub.add_parser("evaluate", help="measure a trained model on a test set")
+    p.add_argument("--model", required=True, metavar="PATH", help="a .keras model file")
+    p.add_argument("--dataset", choices=list(DATASETS),
+                   help="default: the dataset the model was trained on, else mnist")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    return parser
+
+
+def cmd_summary(args) -> int:
+    from core.device import load_tensorflow
+    from core.registry import build_model
+    from core.summary import format_table, summarize, to_dict
+
+    load_tensorflow()
+    try:
+        model = build_model(args.arch, args.input, args.classes)
+    except ValueError as e:
+        _err(f"error: {e}")
+        return EXIT_USAGE
+    summary = summarize(model)
+    if args.json:
+        print(json.dumps(to_dict(summary, args.arch)))
+    else:
+        print(format_table(summary))
+    return EXIT_OK
+
+
+class TerminalProgress:
+    """A one-line progress bar on standard error (one line per epoch when not a TTY)."""
+
+    def __init__(self):
+        self.tty = sys.stderr.isatty()
+        self.start = time.perf_counter()
+
+    def batch(self, p: dict) -> None:
+        if not self.tty:
+            return
+        width = 24
+        done = int(width * p["batch"] / p["batches"])
+        elapsed = p["elapsed"]
+        eta = elapsed * (1 - p["progress"]) / p["progress"] if p["progress"] > 0 else 0
+        sys.stderr.write(
+            f"\rEpoch {p['epoch'] + 1}/{p['epochs']} [{'=' * done}{' ' * (width - done)}] "
+            f"{p['batch']}/{p['batches']}  loss {p['epoch_loss']:.4f}  acc {p['accuracy']:.4f}  "
+            f"{p['images_per_second']:.0f} img/s  ETA {_clock(eta)} "
+        )
+        sys.stderr.flush()
+
+    def epoch(self, e: dict) -> None:
+        if self.tty:
+            sys.stderr.write("\r\033[K")
+        parts = [f"Epoch {e['epoch'] + 1}/{e['epochs']}"]
+        for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+            if key in e:
+                parts.append(f"{key} {e[key]:.4f}")
+        parts.append(f"{e['seconds']:.1f} s, {e['images_per_second']:.0f} img/s")
+        if not e["complete"]:
+            parts.append("(stopped)")
+        _err("  ".join(parts))
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(max(0, seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def cmd_train(args) -> int:
+    from core.datasets import DatasetUnavailableError, get_dataset_info
+    from core.modelio import ModelFileError, build_metadata, save_model
+    from core.registry import get_arch
+    from core.training import SettingsError, TrainConfig, TrainingDiverged, run_training
+
+    config = TrainConfig.for_arch(
+        args.arch, dataset=args.dataset, epochs=args.epochs, batch_size=args.batch_size,
+        optimizer=args.optimizer, learning_rate=args.lr, limit=args.limit,
+    )
+    problems = config.errors()
+    if args.save and not args.save.endswith(".keras"):
+        problems["save"] = f"model files end in .keras, not {args.save!r}"
+    if problems:
+        for name, message in problems.items():
+            _err(f"error: --{name.replace('_', '-')} {message}")
+        return EXIT_USAGE
+
+    stop = threading.Event()
+
+    def interrupt(signum, frame):
+        if stop.is_set():
+            raise KeyboardInterrupt
+        _err("\nStopping after this batch (Ctrl+C again to abort)…")
+        stop.set()
+
+    previous = signal.signal(signal.SIGINT, interrupt)
+    progress = TerminalProgress()
+    _err(f"Training {args.arch} on {args.dataset}: {config.epochs} epochs, batch {config.batch_size}, "
+         f"{config.optimizer} lr {config.learning_rate:g} ({config.schedule})")
+    try:
+        result = run_training(config, on_batch=progress.batch, on_epoch=progress.epoch,
+                              should_stop=stop.is_set)
+    except (SettingsError, DatasetUnavailableError) as e:
+        _err(f"error: {e}")
+        return EXIT_USAGE
+    except TrainingDiverged as e:
+        _err(f"error: {e}")
+        return EXIT_FAILED
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    saved_to = None
+    if args.save:
+        info = get_dataset_info(args.dataset)
+        metadata = build_metadata(result, info.class_names, get_arch(args.arch).name)
+        try:
+            saved_to = str(save_model(result.model, args.save, metadata))
+        except ModelFileError as e:
+            _err(f"error: {e}")
+            return EXIT_FAILED
+        _err(f"Saved to {saved_to}")
+    if result.test_accuracy is not None:
+        _err(f"Test accuracy {100 * result.test_accuracy:.2f}%, loss {result.test_loss:.4f}, "
+             f"{result.train_seconds:.1f} s, {result.images_per_second:.0f} img/s")
+    if args.json:
+        out = result.summary_dict()
+        out.pop("history")
+        out["saved_to"] = saved_to
+        print(json.dumps(out))
+    return EXIT_OK
+
+
+def cmd_predict(args) -> int:
+    from core.imagefiles import ImageFileError, read_image
+    from core.inference import Predictor
+    from core.modelio import ModelFileError, load_model
+    from core.preprocess import prepare
+
+    try:
+        loaded = load_model(args.model)
+    except ModelFileError as e:
+        _err(f"error: {e}")
+        return EXIT_FAILED
+    predictor = Predictor(loaded.model, loaded.class_names)
+    results, failures = [], 0
+    for path in args.images:
+        entry = {"image": path, "label": None, "confidence": None, "probabilities": None}
+        try:
+            prepared = prepare(read_image(path), predictor.input_shape)
+            if prepared is None:
+                raise ImageFileError(f"{path}: no ink found (the image is blank).")
+        except (ImageFileError, ValueError) as e:
+            failures += 1
+            entry["error"] = str(e)
+            _err(f"error: {e}")
+            results.append(entry)
+            continue
+        probs = predictor.predict(prepared[0])
+        best = int(probs.argmax())
+        entry.update(label=predictor.class_names[best], confidence=float(probs[best]),
+                     probabilities=[float(p) for p in probs])
+        results.append(entry)
+        if not args.json:
+            print(f"{path}: {entry['label']} ({100 * entry['confidence']:.1f}%)")
+    if args.json:
+        print(json.dumps(results))
+    return EXIT_FAILED if failures else EXIT_OK
+
+
+def cmd_evaluate(args) -> int:
+    from core.datasets import DatasetUnavailableError, load_dataset
+    from core.evaluation import evaluate_classifier
+    from core.modelio import ModelFileError, load_model
+
+    try:
+        loaded = load_model(args.model)
+    except ModelFileError as e:
+        _err(f"error: {e}")
+        return EXIT_FAILED
+    dataset = args.dataset or loaded.metadata.get("dataset") or "mnist"
+    try:
+        data = load_dataset(dataset, val_split=0.0)
+    except (DatasetUnavailableError, ValueError) as e:
+        _err(f"error: {e}")
+        return EXIT_USAGE
+    expected = tuple(int(d) for d in loaded.model.inputs[0].shape[1:])
+    if expected != data.x_test.shape[1:] or int(loaded.model.outputs[0].shape[-1]) != data.num_classes:
+        _err(f"error: the model takes {expected} images with {loaded.model.outputs[0].shape[-1]} classes; "
+             f"{dataset} has {data.x_test.shape[1:]} images with {data.num_classes} classes.")
+        return EXIT_USAGE
+    scores = evaluate_classifier(loaded.model, data.x_test, data.y_test)
+    scores["dataset"] = dataset
+    if args.json:
+        print(json.dumps(scores))
+        return EXIT_OK
+    print(f"{dataset} test set, {scores['count']} images: accuracy {100 * scores['accuracy']:.2f}%, "
+          f"loss {scores['loss']:.4f}")
+    names = loaded.class_names
+    print("Per-class accuracy: " + "  ".join(
+        f"{n}: {100 * a:.1f}%" for n, a in zip(names, scores["per_class_accuracy"]) if a is not None))
+    print("Confusion matrix (rows: true class, columns: predicted):")
+    for name, row in zip(names, scores["confusion_matrix"]):
+        print(f"{name:>12} " + " ".join(f"{v:5d}" for v in row))
+    return EXIT_OK
+
+
+def open_window() -> int:
+    from gui.app import run
+
+    return run()
+
+
+def main(argv=None) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        return open_window()
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        return open_window()
+    command = {"summary": cmd_summary, "train": cmd_train, "predict": cmd_predict,
+               "evaluate": cmd_evaluate}[args.command]
+    return command(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+import numpy as np
+import pytest
+
+from core.preprocess import center_of_mass, fit_to_input, mnist_style, prepare, to_grayscale
+from tests.digits import draw_digit
+
+
+def ink_box(img, threshold=40):
+    ys, xs = np.nonzero(img >= threshold)
+    return xs.min(), ys.min(), xs.max(), ys.max()
+
+
+def test_off_centre_digit_is_centred_by_its_centre_of_mass():
+    img = draw_digit("7", scale=0.4, offset=(150, 10))  # small, in the top-right corner
+    digit = mnist_style(img)
+    assert digit.shape == (28, 28) and digit.dtype == np.uint8
+    cx, cy = center_of_mass(digit)
+    assert abs(cx - 13.5) < 0.6 and abs(cy - 13.5) < 0.6
+    x0, y0, x1, y1 = ink_box(digit)
+    assert max(x1 - x0, y1 - y0) + 1 in (19, 20, 21)  # longer side scaled to 20 px
+
+
+def test_aspect_ratio_is_kept():
+    digit = mnist_style(draw_digit("1"))
+    x0, y0, x1, y1 = ink_box(digit)
+    assert (y1 - y0) >= 18 and (x1 - x0) <= 8
+
+
+@pytest.mark.parametrize("size", [28, 90, 1000])
+def test_any_size_gives_the_same_kind_of_result(size):
+    digit = mnist_style(draw_digit("0", size=size))
+    assert digit.shape == (28, 28) and digit.max() > 150
+
+
+def test_dark_on_light_and_light_on_dark_agree():
+    dark_on_light = draw_digit("4")
+    light_on_dark = 255 - dark_on_light
+    a, b = mnist_style(dark_on_light), mnist_style(light_on_dark)
+    assert np.abs(a.astype(int) - b.astype(int)).max() <= 2
+    assert a[0, 0] == 0  # white ink on black, like MNIST
+
+
+def test_empty_or_uniform_drawings_give_nothing():
+    assert mnist_style(np.full((280, 280), 255, np.uint8)) is None
+    assert mnist_style(np.zeros((50, 50), np.uint8)) is None
+    noise = np.random.default_rng(0).integers(240, 256, (280, 280)).astype(np.uint8)
+    assert mnist_style(noise) is None
+    assert prepare(np.full((10, 10), 255, np.uint8)) is None
+
+
+def test_specks_do_not_move_the_digit():
+    clean = draw_digit("1")
+    dusty = clean.copy()
+    dusty[270:273, 5:8] = 0  # a speck in the corner
+    assert np.abs(mnist_style(clean).astype(int) - mnist_style(dusty).astype(int)).max() <= 2
+
+
+def test_grey_paper_and_colour_inputs():
+    grey = draw_digit("7", ink=60, paper=170)
+    assert mnist_style(grey) is not None
+    bgr = np.repeat(draw_digit("7")[..., None], 3, axis=2)
+    rgba = np.zeros((280, 280, 4), np.uint8)
+    rgba[..., 3] = 255 - draw_digit("7")  # black ink only where opaque, transparent paper
+    for img in (bgr, rgba, draw_digit("7").astype(np.uint16) * 257):
+        assert np.abs(mnist_style(img).astype(int) - mnist_style(draw_digit("7")).astype(int)).max() <= 3
+
+
+def test_not_an_image_is_refused():
+    with pytest.raises(ValueError, match="Received"):
+        to_grayscale(np.zeros((5, 5, 7)))
+
+
+def test_fit_to_input_adapts_size_and_channels():
+    digit = mnist_style(draw_digit("0"))
+    assert fit_to_input(digit, (28, 28, 1)).shape == (28, 28, 1)
+    out = fit_to_input(digit, (32, 32, 3))
+    assert out.shape == (32, 32, 3) and out.dtype == np.float32 and out.max() > 200

@@ -1,0 +1,90 @@
+import numpy as np
+import pytest
+
+from core.datasets import load_dataset
+from core.registry import build_model
+from core.training import TrainConfig
+from tests.gui.conftest import draw_digit_on
+
+
+@pytest.fixture(scope="module")
+def small_mnist():
+    return load_dataset("mnist", val_split=0.2, limit=1500, test_limit=1000, seed=0)
+
+
+def test_summary_table_matches_the_model(window, qtbot):
+    for arch in ("mlp", "lenet5"):
+        window.settings.arch.setCurrentIndex(window.settings.arch.findData(arch))
+        model = build_model(arch)
+        qtbot.waitUntil(lambda: window.last_summary is not None and window.last_summary["arch"] == arch,
+                        timeout=30_000)
+        table = window.summary_table
+        assert table.rowCount() == len(model.layers)
+        for row, layer in enumerate(model.layers):
+            assert table.item(row, 0).text() == layer.name
+            assert table.item(row, 3).text() == f"{layer.count_params():,}"
+        assert f"{model.count_params():,}" in window.summary_totals.text()
+    # picking an architecture applies its defaults
+    assert window.settings.epochs.value() == 3 and window.settings.learning_rate.text() == "0.003"
+
+
+@pytest.mark.parametrize("digit", ["1", "7", "0"])
+def test_drawn_digit_is_read_with_real_mouse_events(window, qtbot, digit):
+    draw_digit_on(window.canvas, digit)
+    qtbot.waitUntil(lambda: getattr(window, "last_prediction", None) == digit, timeout=10_000)
+    assert window.top_prediction.label.text() == digit
+    assert window.bars.probabilities is not None and window.bars.probabilities.argmax() == int(digit)
+    assert window.preview._image is not None and window.preview._image.width() == 28
+    window.clear_button.click()
+    assert window.canvas.is_empty and window.bars.probabilities is None
+    assert window.top_prediction.label.text() == "–"
+
+
+def test_training_one_short_epoch_feeds_the_plots_and_the_canvas(window, qtbot, small_mnist):
+    config = TrainConfig.for_arch("lenet5", epochs=1, batch_size=32)
+    with qtbot.waitSignal(window.training_finished, timeout=120_000):
+        assert window.start_training(config, small_mnist)
+    qtbot.waitUntil(lambda: window.model_info["source"] == "training", timeout=10_000)
+    qtbot.waitUntil(lambda: window.train_thread is None, timeout=10_000)
+    plots = window.plots
+    assert len(plots.train_x) > 0 and len(plots.val_x) == 1
+    assert len(plots.line_train_loss.get_xdata()) > 0
+    assert window.last_result["epochs"] == 1 and window.last_result["test_accuracy"] > 0.5
+    assert "Test accuracy" in window.result_label.text()
+    assert window.start_button.isEnabled() and not window.stop_button.isEnabled()
+
+
+def test_stop_ends_training_within_a_batch_or_two(window, qtbot, small_mnist):
+    config = TrainConfig.for_arch("lenet5", epochs=50, batch_size=16)
+    window.start_training(config, small_mnist)
+    qtbot.waitUntil(lambda: len(window.plots.train_x) >= 2, timeout=60_000)
+    assert window.stop_button.isEnabled()
+    with qtbot.waitSignal(window.training_finished, timeout=30_000) as finished:
+        window.stop_button.click()
+    result = finished.args[0]
+    assert result["stopped"] and result["epochs"] < 50
+    qtbot.waitUntil(lambda: window.train_thread is None, timeout=10_000)
+    assert window.progress.format() == "Stopped"
+
+
+def test_bad_settings_are_refused_with_a_message(window, qtbot):
+    window.settings.learning_rate.setText("fast")
+    label = window.settings.error_labels["learning_rate"]
+    assert label.isVisible() and "number" in label.text()
+    assert not window.start_button.isEnabled()
+    assert window.start_training() is False and window.train_thread is None
+    window.settings.learning_rate.setText("1e-3")
+    assert not label.isVisible() and window.start_button.isEnabled()
+
+
+def test_closing_the_window_mid_training_stops_cleanly(window, qtbot, small_mnist):
+    config = TrainConfig.for_arch("lenet5", epochs=50, batch_size=16)
+    window.start_training(config, small_mnist)
+    qtbot.waitUntil(lambda: len(window.plots.train_x) >= 1, timeout=60_000)
+    thread = window.train_thread
+    window.close()
+    assert not thread.isRunning() and not window.engine_thread.isRunning()
+
+
+def test_status_bar_names_the_device(window):
+    assert window.device_label.text().startswith("Device: CPU")

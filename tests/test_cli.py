@@ -1,0 +1,105 @@
+"""The headless subcommands, run as a user runs them."""
+
+import json
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from tests.conftest import ROOT
+from tests.digits import draw_digit
+
+
+def run_cli(*args, timeout=300):
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT)
+
+
+def test_summary_json():
+    proc = run_cli("summary", "lenet5", "--input", "32x32x3", "--classes", "5", "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["arch"] == "lenet5" and data["input_shape"] == [32, 32, 3] and data["classes"] == 5
+    assert data["total_params"] == data["trainable_params"] + data["non_trainable_params"]
+    assert sum(layer["params"] for layer in data["layers"]) == data["total_params"]
+    assert {"name", "type", "output_shape", "params"} <= set(data["layers"][-1])
+    assert data["layers"][-1]["output_shape"] == [None, 5]
+
+
+def test_summary_text_and_bad_arguments():
+    proc = run_cli("summary", "mlp")
+    assert proc.returncode == 0 and "235,146" in proc.stdout
+    proc = run_cli("summary", "lenet9")
+    assert proc.returncode == 2 and "lenet5" in proc.stderr
+    proc = run_cli("summary", "mlp", "--input", "28by28")
+    assert proc.returncode == 2 and "HxWxC" in proc.stderr
+
+
+def test_train_json_saves_a_model_that_predicts(tmp_path):
+    model_path = tmp_path / "quick.keras"
+    proc = run_cli("train", "lenet5", "--epochs", "1", "--limit", "2000", "--batch-size", "32",
+                   "--save", str(model_path), "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert proc.stdout.strip() == proc.stdout.strip().splitlines()[-1]  # stdout holds only the JSON
+    assert set(data) >= {"arch", "dataset", "epochs", "test_accuracy", "test_loss", "train_seconds",
+                         "images_per_second", "saved_to"}
+    assert data["arch"] == "lenet5" and data["dataset"] == "mnist" and data["epochs"] == 1
+    assert data["test_accuracy"] > 0.7 and data["saved_to"] == str(model_path) and model_path.is_file()
+    assert "Epoch 1/1" in proc.stderr
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--lr", "nan"], "--learning-rate"), (["--lr", "-1"], "--learning-rate"),
+    (["--epochs", "0"], "--epochs"), (["--batch-size", "x"], "--batch-size"),
+    (["--optimizer", "adamw9"], "--optimizer"), (["--save", "model.h5"], ".keras"),
+])
+def test_train_refuses_bad_settings(args, message):
+    proc = run_cli("train", "mlp", *args)
+    assert proc.returncode == 2 and message in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_predict_reads_images_and_reports_bad_files(tmp_path, bundled_model_path):
+    paths = []
+    for digit, invert in (("7", False), ("0", True), ("1", False)):
+        img = draw_digit(digit, size=400)
+        path = tmp_path / f"digit_{digit}.png"
+        cv2.imwrite(str(path), 255 - img if invert else img)
+        paths.append(str(path))
+    jpeg = tmp_path / "four.jpg"
+    cv2.imwrite(str(jpeg), cv2.cvtColor(draw_digit("4", size=150), cv2.COLOR_GRAY2BGR))
+    not_image = tmp_path / "notes.png"
+    not_image.write_text("this is not an image")
+    blank = tmp_path / "blank.png"
+    cv2.imwrite(str(blank), np.full((50, 50), 255, np.uint8))
+    proc = run_cli("predict", "--model", str(bundled_model_path), *paths, str(jpeg), str(not_image), str(blank),
+                   "--json")
+    assert proc.returncode == 1  # some files failed; the others were still read
+    results = json.loads(proc.stdout)
+    assert [r["label"] for r in results] == ["7", "0", "1", "4", None, None]
+    assert all(len(r["probabilities"]) == 10 and 0 < r["confidence"] <= 1 for r in results[:4])
+    assert "not an image" in results[4]["error"] and "blank" in results[5]["error"]
+    assert "Traceback" not in proc.stderr
+
+    proc = run_cli("predict", "--model", str(bundled_model_path), paths[0])
+    assert proc.returncode == 0 and "digit_7.png: 7" in proc.stdout
+
+
+def test_predict_with_a_bad_model_file(tmp_path):
+    fake = tmp_path / "fake.keras"
+    fake.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    proc = run_cli("predict", "--model", str(fake), "x.png")
+    assert proc.returncode == 1 and "not a Keras model" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_evaluate_json(bundled_model_path):
+    proc = run_cli("evaluate", "--model", str(bundled_model_path), "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["accuracy"] >= 0.985
+    matrix = np.array(data["confusion_matrix"])
+    assert matrix.shape == (10, 10) and matrix.sum() == 10000
+    assert len(data["per_class_accuracy"]) == 10 and data["loss"] > 0
