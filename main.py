@@ -134,7 +134,7 @@ class TerminalProgress:
         eta = elapsed * (1 - p["progress"]) / p["progress"] if p["progress"] > 0 else 0
         sys.stderr.write(
             f"\rEpoch {p['epoch'] + 1}/{p['epochs']} [{'=' * done}{' ' * (width - done)}] "
-            f"{p['batch']}/{p['batches']}  loss {p['epoch_loss']:.4f}  acc {p['accuracy']:.4f}  "
+            f"{p['batch']}/{p['batches']}  loss {p['epoch_loss']:.4f}  acc {p['epoch_accuracy']:.4f}  "
             f"{p['images_per_second']:.0f} img/s  ETA {_clock(eta)} "
         )
         sys.stderr.flush()

@@ -4,9 +4,35 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import contextmanager
 
 _lock = threading.Lock()
 _configured = False
+
+#: Held while a thread builds a model, traces a TensorFlow function or trains. Graph
+#: building in one thread while another trains crashes the process (segfaults seen with
+#: TF 2.21 and Keras 3.15 when the canvas's predictor was traced while ``fit`` ran, even
+#: after its first epoch); eager calls and already-traced functions need no lock.
+graph_lock = threading.RLock()
+
+
+class GraphBusy(RuntimeError):
+    """Another thread holds :data:`graph_lock` (training is running)."""
+
+
+@contextmanager
+def building_graphs(timeout: float | None = None):
+    """Holds :data:`graph_lock`, waiting at most ``timeout`` seconds (None: forever).
+
+    Raises:
+        GraphBusy: when the lock could not be had in time.
+    """
+    if not graph_lock.acquire(timeout=-1 if timeout is None else timeout):
+        raise GraphBusy("TensorFlow is busy training; this will be possible when training ends.")
+    try:
+        yield
+    finally:
+        graph_lock.release()
 
 
 def load_tensorflow():

@@ -2,44 +2,74 @@
 
 ``model.predict`` costs about 50 ms per call; ``predict_on_batch`` reuses one traced
 function and costs under a millisecond after its first call, so every stroke can be read.
+Tracing must not happen while another thread trains (:data:`core.device.graph_lock`):
+until it can, the predictor calls the model eagerly (a few milliseconds).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from core.device import graph_lock
+
 
 class Predictor:
     """Predicts single images with a model it owns.
 
-    The predictor never shares its model with a thread that trains: build it from a
-    snapshot of weights (:meth:`from_weights`) or from a loaded file.
+    The predictor never shares its model with a thread that trains: give it a copy
+    (:meth:`from_weights`, or a model built from a snapshot) or a loaded file.
 
     Args:
         model: a Keras model taking raw pixels of shape (H, W, C) and returning class
             probabilities.
         class_names: one name per output class.
+        trace: trace the fast path now, waiting for training to end if it runs; with
+            False, the fast path is traced at the first prediction that finds
+            :data:`core.device.graph_lock` free.
     """
 
-    def __init__(self, model, class_names=None):
+    def __init__(self, model, class_names=None, trace: bool = True):
         self.model = model
         self.input_shape = tuple(int(d) for d in model.inputs[0].shape[1:])
         self.num_classes = int(model.outputs[0].shape[-1])
         self.class_names = list(class_names) if class_names else [str(i) for i in range(self.num_classes)]
-        self.predict_batch(np.zeros((1, *self.input_shape), np.float32))  # trace now
+        self._single = (1, *self.input_shape)
+        self.traced = False
+        if trace:
+            self._trace(blocking=True)
 
     @classmethod
     def from_weights(cls, arch: str, input_shape, classes: int, weights, class_names=None):
         """Builds a fresh model of ``arch`` holding a copy of ``weights``."""
         from core.registry import build_model
 
-        model = build_model(arch, input_shape, classes)
-        model.set_weights(weights)
-        return cls(model, class_names)
+        with graph_lock:
+            model = build_model(arch, input_shape, classes)
+            model.set_weights(weights)
+            return cls(model, class_names)
+
+    def _trace(self, blocking: bool) -> bool:
+        if not graph_lock.acquire(blocking=blocking):
+            return False
+        try:
+            self.model.predict_on_batch(np.zeros(self._single, np.float32))
+            self.traced = True
+        finally:
+            graph_lock.release()
+        return True
 
     def predict_batch(self, images: np.ndarray) -> np.ndarray:
         """Returns probabilities of shape (N, classes) for float32 images (N, H, W, C)."""
-        out = self.model.predict_on_batch(np.asarray(images, dtype=np.float32))
+        images = np.asarray(images, dtype=np.float32)
+        if images.shape == self._single and (self.traced or self._trace(blocking=False)):
+            out = self.model.predict_on_batch(images)
+        elif graph_lock.acquire(blocking=False):
+            try:  # another batch size traces again
+                out = self.model.predict_on_batch(images)
+            finally:
+                graph_lock.release()
+        else:
+            out = self.model(images, training=False)
         if isinstance(out, (list, tuple)):
             out = out[0]
         return np.asarray(out)

@@ -17,6 +17,7 @@ from typing import Callable
 import numpy as np
 
 from core.datasets import DATASETS, Dataset, load_dataset
+from core.device import graph_lock
 from core.registry import ARCHITECTURES, get_arch
 
 OPTIMIZERS = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
@@ -211,6 +212,7 @@ def _progress_callback_class():
             self.epoch = epoch
             self.epoch_start = self.last_report = time.perf_counter()
             self.last_sum = 0.0
+            self.last_acc_sum = 0.0
             self.last_seen = 0
             self.last_batch = 0
 
@@ -228,6 +230,7 @@ def _progress_callback_class():
             # Keras reports the running mean over the epoch: recover the mean since the
             # previous report from the running sums.
             recent_loss = (loss * seen - self.last_sum) / recent if recent else loss
+            recent_acc = (acc * seen - self.last_acc_sum) / recent if recent else acc
             if not math.isfinite(loss):
                 self.diverged = True
                 self._stop()
@@ -237,12 +240,14 @@ def _progress_callback_class():
                 self.on_batch({
                     "epoch": self.epoch, "epochs": self.epochs,
                     "batch": done, "batches": self.steps,
-                    "loss": recent_loss, "epoch_loss": loss, "accuracy": acc,
+                    "loss": recent_loss, "accuracy": recent_acc,
+                    "epoch_loss": loss, "epoch_accuracy": acc,
                     "images_per_second": rate,
                     "elapsed": now - self.train_start,
                     "progress": (self.epoch + done / self.steps) / self.epochs,
                 })
-            self.last_report, self.last_sum, self.last_seen = now, loss * seen, seen
+            self.last_report, self.last_seen = now, seen
+            self.last_sum, self.last_acc_sum = loss * seen, acc * seen
 
         def on_test_batch_begin(self, batch, logs=None):
             if self.should_stop():
@@ -297,14 +302,17 @@ def train_model(
         data: the dataset, as returned by :func:`core.datasets.load_dataset`.
         config: settings; validated here.
         on_batch: called at most every ``report_interval`` seconds and at the end of each
-            epoch with ``epoch``, ``epochs``, ``batch``, ``batches``, ``loss`` (mean since the
-            last report), ``epoch_loss``, ``accuracy``, ``images_per_second``, ``elapsed``
-            and ``progress`` (0 to 1).
+            epoch with ``epoch``, ``epochs``, ``batch``, ``batches``, ``loss`` and
+            ``accuracy`` (means over the batches since the last report), ``epoch_loss`` and
+            ``epoch_accuracy`` (means since the epoch began), ``images_per_second``,
+            ``elapsed`` and ``progress`` (0 to 1).
         on_epoch: called after each epoch with ``loss``, ``accuracy``, ``val_loss``,
             ``val_accuracy``, ``seconds``, ``images_per_second`` and ``complete`` (False for
             an epoch cut short by a stop).
         on_snapshot: called after each complete epoch with the weights (NumPy arrays), a
-            copy that other threads may use while training goes on.
+            copy that other threads may use while training goes on. It runs in the
+            training thread with :data:`core.device.graph_lock` held, so it may build a
+            model to hand over to another thread.
         should_stop: polled after every batch; training ends within a batch once it
             returns True, keeping the weights as they are.
 
@@ -321,7 +329,8 @@ def train_model(
     if n_train == 0:
         raise SettingsError({"limit": "leaves no training images"})
     steps = math.ceil(n_train / config.batch_size)
-    compile_model(model, config, steps)
+    with graph_lock:
+        compile_model(model, config, steps)
     validation = None
     if len(data.x_val):
         validation = (data.x_val.astype("float32"), data.y_val)
@@ -330,12 +339,15 @@ def train_model(
         on_batch, on_epoch, on_snapshot, should_stop,
     )
     start = time.perf_counter()
-    model.fit(
-        x_train, data.y_train,
-        batch_size=config.batch_size, epochs=config.epochs,
-        validation_data=validation, shuffle=True, verbose=0,
-        callbacks=[progress],
-    )
+    # fit traces its steps and creates tf.data iterators every epoch: no other thread
+    # may build graphs meanwhile (see core.device.graph_lock).
+    with graph_lock:
+        model.fit(
+            x_train, data.y_train,
+            batch_size=config.batch_size, epochs=config.epochs,
+            validation_data=validation, shuffle=True, verbose=0,
+            callbacks=[progress],
+        )
     seconds = time.perf_counter() - start
     if progress.diverged:
         raise TrainingDiverged(
@@ -379,9 +391,11 @@ def run_training(
     if data is None:
         data = load_dataset(config.dataset, val_split=config.val_split, limit=config.limit,
                             seed=config.seed)
-    model = build_model(config.arch, data.input_shape, data.num_classes)
+    with graph_lock:
+        model = build_model(config.arch, data.input_shape, data.num_classes)
     result = train_model(model, data, config, **callbacks)
     if evaluate and not (should_abort and should_abort()) and len(data.x_test):
-        scores = evaluate_classifier(model, data.x_test, data.y_test)
+        with graph_lock:
+            scores = evaluate_classifier(model, data.x_test, data.y_test)
         result.test_loss, result.test_accuracy = scores["loss"], scores["accuracy"]
     return result

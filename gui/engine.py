@@ -14,6 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal, Slot
 
 from core.datasets import RESOURCES
+from core.device import GraphBusy, building_graphs
 
 BUNDLED_MODEL = RESOURCES / "models" / "lenet5_mnist.keras"
 
@@ -59,24 +60,26 @@ class Engine(QObject):
         from core.summary import summarize, to_dict
 
         try:
-            model = build_model(arch, input_shape, classes)
+            with building_graphs(timeout=1.0):
+                model = build_model(arch, input_shape, classes)
             self.summary_ready.emit(request_id, to_dict(summarize(model), arch))
-        except ValueError as e:
+        except (ValueError, GraphBusy) as e:
             self.summary_failed.emit(request_id, str(e))
         except Exception as e:
             traceback.print_exc()
             self.summary_failed.emit(request_id, f"Could not build {arch}: {type(e).__name__}: {e}")
 
     @Slot(dict)
-    def use_weights(self, snapshot: dict):
-        """Builds a predictor from a training snapshot (weights copied in the trainer)."""
+    def use_snapshot(self, snapshot: dict):
+        """Predicts with a training snapshot: a model copy the trainer built and let go.
+
+        Its fast path is traced once training no longer holds the graph lock; until
+        then predictions run eagerly.
+        """
         from core.inference import Predictor
 
         try:
-            self._predictor = Predictor.from_weights(
-                snapshot["arch"], snapshot["input_shape"], snapshot["classes"],
-                snapshot["weights"], snapshot["class_names"],
-            )
+            self._predictor = Predictor(snapshot["model"], snapshot["class_names"], trace=False)
         except Exception as e:
             traceback.print_exc()
             self.model_failed.emit(f"Could not use the trained weights: {e}")
@@ -93,8 +96,13 @@ class Engine(QObject):
         from core.modelio import ModelFileError, load_model
 
         try:
-            loaded = load_model(path)
-            predictor = Predictor(loaded.model, loaded.class_names)
+            with building_graphs(timeout=1.0):
+                loaded = load_model(path)
+                predictor = Predictor(loaded.model, loaded.class_names)
+        except GraphBusy as e:
+            if source != "bundled":  # the first snapshot of the training will do
+                self.model_failed.emit(str(e))
+            return
         except ModelFileError as e:
             self.model_failed.emit(str(e))
             return

@@ -46,7 +46,7 @@ class MainWindow(QMainWindow):
     _engine_start = Signal()
     request_summary = Signal(int, str, object, int)
     request_prediction = Signal(int, object)
-    request_weights = Signal(dict)
+    request_snapshot = Signal(dict)
     request_metadata = Signal(dict)
     request_load = Signal(str)
     request_save = Signal(str)
@@ -216,7 +216,7 @@ class MainWindow(QMainWindow):
         self._engine_start.connect(self.engine.start)
         self.request_summary.connect(self.engine.summarize)
         self.request_prediction.connect(self.engine.predict)
-        self.request_weights.connect(self.engine.use_weights)
+        self.request_snapshot.connect(self.engine.use_snapshot)
         self.request_metadata.connect(self.engine.update_metadata)
         self.request_load.connect(self.engine.load_model)
         self.request_save.connect(self.engine.save_model)
@@ -365,8 +365,7 @@ class MainWindow(QMainWindow):
             config = self.settings.config()
         else:
             config.validate()
-        self.plots.clear()
-        self.plots.start()
+        self.plots.start(config.epochs)
         self.result_label.setText("")
         self.progress.setValue(0)
         self.progress.setFormat("Starting…")
@@ -385,10 +384,11 @@ class MainWindow(QMainWindow):
         self.worker.status.connect(self._on_train_status)
         self.worker.progress.connect(self._on_progress)
         self.worker.epoch_done.connect(self._on_epoch)
-        self.worker.snapshot.connect(self.request_weights)
+        self.worker.snapshot.connect(self.request_snapshot)
         self.worker.finished.connect(self._on_finished)
         self.worker.failed.connect(self._on_failed)
         self.settings.set_locked(True)
+        self.open_action.setEnabled(False)
         self._update_buttons()
         self.train_thread.start()
         self.statusBar().showMessage(f"Training {get_arch(config.arch).name}…")
@@ -413,7 +413,7 @@ class MainWindow(QMainWindow):
                                 f"ETA {format_duration(eta)}")
         self.progress_detail.setText(
             f"Batch {p['batch']}/{p['batches']}, loss {p['epoch_loss']:.4f}, accuracy "
-            f"{100 * p['accuracy']:.2f}%, {p['images_per_second']:,.0f} images/s, "
+            f"{100 * p['epoch_accuracy']:.2f}%, {p['images_per_second']:,.0f} images/s, "
             f"elapsed {format_duration(elapsed)}"
         )
 
@@ -453,7 +453,9 @@ class MainWindow(QMainWindow):
             thread.deleteLater()
         self.plots.stop()
         self.settings.set_locked(False)
+        self.open_action.setEnabled(True)
         self._update_buttons()
+        self.refresh_summary()  # requests made while training were refused as busy
 
     # ----------------------------------------------------------------- files
     def _models_dir(self) -> str:

@@ -35,7 +35,7 @@ class TrainingWorker(QObject):
     status = Signal(str)
     progress = Signal(dict)  # see core.training.train_model's on_batch
     epoch_done = Signal(dict)  # see on_epoch
-    snapshot = Signal(dict)  # arch, input_shape, classes, class_names, weights, description
+    snapshot = Signal(dict)  # arch, input_shape, classes, class_names, model (a copy), description
     finished = Signal(dict)  # TrainResult.summary_dict() plus metadata for saving
     failed = Signal(str)
     done = Signal()  # always last, success or not
@@ -72,9 +72,9 @@ class TrainingWorker(QObject):
 
     def _run(self):
         from core.datasets import load_dataset
-        from core.device import load_tensorflow
+        from core.device import graph_lock, load_tensorflow
         from core.modelio import build_metadata
-        from core.registry import get_arch
+        from core.registry import build_model, get_arch
         from core.training import run_training
 
         config = self.config
@@ -99,9 +99,17 @@ class TrainingWorker(QObject):
             epochs_seen[0] = info["epoch"] + 1
             self.epoch_done.emit(info)
 
+        def snapshot(weights, description):
+            # Built here, in the thread that holds core.device.graph_lock: TensorFlow
+            # cannot build graphs in two threads at once. The copy then belongs to the
+            # receiver; this thread never touches it again.
+            with graph_lock:
+                model = build_model(config.arch, data.input_shape, data.num_classes)
+                model.set_weights(weights)
+            self.snapshot.emit({**base, "model": model, "description": description})
+
         def on_snapshot(weights):
-            self.snapshot.emit({**base, "weights": weights,
-                                "description": f"{arch_name}, after epoch {epochs_seen[0] + 1}"})
+            snapshot(weights, f"{arch_name}, after epoch {epochs_seen[0] + 1}")
 
         result = run_training(
             config, data=data, on_batch=self.progress.emit, on_epoch=on_epoch,
@@ -111,8 +119,7 @@ class TrainingWorker(QObject):
             return
         if result.stopped:
             # The weights of the cut-short epoch are the model the user keeps.
-            self.snapshot.emit({**base, "weights": result.model.get_weights(),
-                                "description": f"{arch_name}, stopped in epoch {epochs_seen[0]}"})
+            snapshot(result.model.get_weights(), f"{arch_name}, stopped in epoch {epochs_seen[0]}")
         summary = result.summary_dict()
         summary["metadata"] = build_metadata(result, class_names, arch_name)
         self.finished.emit(summary)

@@ -88,3 +88,17 @@ def test_closing_the_window_mid_training_stops_cleanly(window, qtbot, small_mnis
 
 def test_status_bar_names_the_device(window):
     assert window.device_label.text().startswith("Device: CPU")
+
+
+def test_canvas_predicts_with_the_last_epoch_while_training_goes_on(window, qtbot, small_mnist):
+    # A regression test too: building or tracing the canvas's model while training ran
+    # crashed TensorFlow (see core.device.graph_lock).
+    config = TrainConfig.for_arch("lenet5", epochs=30, batch_size=64)
+    window.start_training(config, small_mnist)
+    qtbot.waitUntil(lambda: window.model_info["source"] == "training", timeout=60_000)
+    assert window.is_training
+    draw_digit_on(window.canvas, "1")
+    qtbot.waitUntil(lambda: window.bars.probabilities is not None, timeout=10_000)
+    assert window.is_training  # the prediction came while training went on
+    window.stop_training()
+    qtbot.waitUntil(lambda: not window.is_training, timeout=30_000)
