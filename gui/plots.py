@@ -21,6 +21,16 @@ def decimate(x: list[float], y: list[float], limit: int = MAX_DRAWN_POINTS):
     return np.asarray(x)[idx], np.asarray(y)[idx]
 
 
+def smooth(values: list[float], weight: float = 0.6) -> np.ndarray:
+    """Exponential moving average, as TensorBoard smooths its curves."""
+    out = np.empty(len(values))
+    last = None
+    for i, v in enumerate(values):
+        last = v if last is None or not math.isfinite(last) else weight * last + (1 - weight) * v
+        out[i] = last
+    return out
+
+
 def nice_ceiling(value: float) -> float:
     """The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k that is ≥ value."""
     if not math.isfinite(value) or value <= 0:
@@ -62,11 +72,13 @@ class TrainingPlots(FigureCanvasQTAgg):
         (self.line_val_acc,) = self.ax_acc.plot([], [], "o-", color="#e6550d", lw=1.5, ms=4,
                                                 label="validation", **style)
         self.lines = (self.line_train_loss, self.line_val_loss, self.line_train_acc, self.line_val_acc)
-        for ax, title in ((self.ax_loss, "Loss"), (self.ax_acc, "Accuracy")):
+        self.ax_loss.set_yscale("log")  # from 2.3 down to 0.01: every stage stays visible
+        for ax, title, where in ((self.ax_loss, "Loss (log scale)", "upper right"),
+                                 (self.ax_acc, "Accuracy", "lower right")):
             ax.set_title(title)
             ax.set_xlabel("epoch")
-            ax.grid(True, alpha=0.3)
-            ax.legend(loc="best", fontsize="small")
+            ax.grid(True, alpha=0.3, which="both")
+            ax.legend(loc=where, fontsize="small")
         self.hint = self.ax_loss.text(
             0.5, 0.5, "Press Start training\nto watch the curves grow", transform=self.ax_loss.transAxes,
             ha="center", va="center", color="#888", fontsize="large")
@@ -80,8 +92,9 @@ class TrainingPlots(FigureCanvasQTAgg):
         self.timer = QTimer(self)
         self.timer.setInterval(REDRAW_MS)
         self.timer.timeout.connect(self._redraw_if_dirty)
-        self.setToolTip("Training curves: the line is the mean over the batches since the last "
-                        "point; the dots are the validation set after each epoch.")
+        self.setToolTip("Training curves: the line is the training loss and accuracy over the "
+                        "last batches, lightly smoothed; the dots are the validation set after "
+                        "each epoch.")
 
     def start(self, epochs: int = 1) -> None:
         """Clears the curves for a run of ``epochs`` epochs and starts the redraw timer."""
@@ -118,17 +131,22 @@ class TrainingPlots(FigureCanvasQTAgg):
     def _wanted_limits(self) -> tuple:
         xs = self.train_x + self.val_x
         right = max(float(self.epochs), math.ceil(max(xs)) if xs else 1.0)
-        losses = [v for v in self.train_loss + self.val_loss if math.isfinite(v)]
-        accs = [v for v in self.train_acc + self.val_acc if math.isfinite(v)]
+        losses = [v for v in self.train_loss + self.val_loss if math.isfinite(v) and v > 0]
         loss_top = nice_ceiling(max(losses) * 1.05) if losses else 1.0
-        acc_bottom = math.floor(min(accs) * 10) / 10 if accs else 0.0
-        return right, loss_top, min(acc_bottom, 0.9)
+        loss_bottom = 10 ** math.floor(math.log10(min(losses))) if losses else 0.01
+        # Accuracy is zoomed on what follows the first 5% of the run, where it changes
+        # slowly; the steep start runs off the bottom.
+        warm = 0.05 * right
+        accs = [v for x, v in zip(self.train_x + self.val_x, self.train_acc + self.val_acc)
+                if x >= warm and math.isfinite(v)]
+        acc_bottom = math.floor(min(accs) * 20) / 20 if accs else 0.0
+        return right, loss_bottom, loss_top, min(acc_bottom, 0.9)
 
     def _apply_limits(self, limits) -> None:
-        right, loss_top, acc_bottom = limits
+        right, loss_bottom, loss_top, acc_bottom = limits
         self.ax_loss.set_xlim(0, right)
         self.ax_acc.set_xlim(0, right)
-        self.ax_loss.set_ylim(0, loss_top)
+        self.ax_loss.set_ylim(loss_bottom, loss_top)
         self.ax_acc.set_ylim(acc_bottom, 1.0)
         self._limits = limits
 
@@ -142,8 +160,8 @@ class TrainingPlots(FigureCanvasQTAgg):
         if not self._dirty:
             return
         self._dirty = False
-        self.line_train_loss.set_data(*decimate(self.train_x, self.train_loss))
-        self.line_train_acc.set_data(*decimate(self.train_x, self.train_acc))
+        self.line_train_loss.set_data(*decimate(self.train_x, smooth(self.train_loss)))
+        self.line_train_acc.set_data(*decimate(self.train_x, smooth(self.train_acc)))
         self.line_val_loss.set_data(self.val_x, self.val_loss)
         self.line_val_acc.set_data(self.val_x, self.val_acc)
         hint_changed = self.hint.get_visible() != (not self.train_x)
