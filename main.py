@@ -56,6 +56,35 @@ def _float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
 
 
+def _add_model_options(p, default_form: str) -> None:
+    p.add_argument("--form", choices=("reference", "compact"), default=default_form,
+                   help=f"the paper's network, or the compact one for small inputs (default: {default_form})")
+    p.add_argument("--batch-norm", action=argparse.BooleanOptionalAction, default=None,
+                   help="VGG: batch normalisation after every convolution (default: on for compact only)")
+    p.add_argument("--inception", choices=("v1", "v2", "v3"), help="GoogLeNet: Inception block version")
+
+
+def _model_options(args) -> dict:
+    """The architecture's own options given on the command line."""
+    from core.registry import get_arch
+
+    allowed = get_arch(args.arch).options
+    options = {}
+    if args.batch_norm is not None:
+        if "batch_norm" not in allowed:
+            raise ValueError(f"--batch-norm is for VGG networks, not {args.arch}")
+        options["batch_norm"] = args.batch_norm
+    if args.inception:
+        if "inception_version" not in allowed:
+            raise ValueError(f"--inception is for GoogLeNet networks, not {args.arch}")
+        options["inception_version"] = args.inception
+    if getattr(args, "aux", False):
+        if "aux" not in allowed:
+            raise ValueError(f"--aux is for GoogLeNet, not {args.arch}")
+        options["aux"] = True
+    return options
+
+
 def build_parser() -> argparse.ArgumentParser:
     from core.datasets import DATASETS
     from core.registry import ARCHITECTURES
@@ -70,14 +99,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("summary", help="print the layer summary of an architecture")
     p.add_argument("arch", choices=list(ARCHITECTURES), metavar="ARCH",
                    help=f"one of: {', '.join(ARCHITECTURES)}")
-    p.add_argument("--input", type=_parse_shape, metavar="HxWxC", help="input shape (default: the reference input)")
+    p.add_argument("--input", type=_parse_shape, metavar="HxWxC",
+                   help="input shape (default: the reference input, or 28x28x1 for the compact form)")
     p.add_argument("--classes", type=_positive_int, default=10, metavar="N", help="number of classes (default 10)")
+    _add_model_options(p, default_form="reference")
+    p.add_argument("--aux", action="store_true", help="GoogLeNet: include the auxiliary heads")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
     p = sub.add_parser("train", help="train an architecture headless")
     p.add_argument("arch", choices=list(ARCHITECTURES), metavar="ARCH",
                    help=f"one of: {', '.join(ARCHITECTURES)}")
     p.add_argument("--dataset", default="mnist", choices=list(DATASETS))
+    _add_model_options(p, default_form="compact")
     p.add_argument("--epochs", type=_positive_int, metavar="N", help="default: the architecture's")
     p.add_argument("--batch-size", type=_positive_int, metavar="N", help="default: the architecture's")
     p.add_argument("--optimizer", choices=list(OPTIMIZERS), help="default: the architecture's")
@@ -104,9 +137,10 @@ def cmd_summary(args) -> int:
     from core.registry import build_model
     from core.summary import format_table, summarize, to_dict
 
-    load_tensorflow()
     try:
-        model = build_model(args.arch, args.input, args.classes)
+        options = _model_options(args)
+        load_tensorflow()
+        model = build_model(args.arch, args.input, args.classes, form=args.form, **options)
     except ValueError as e:
         _err(f"error: {e}")
         return EXIT_USAGE
@@ -163,9 +197,14 @@ def cmd_train(args) -> int:
     from core.registry import get_arch
     from core.training import SettingsError, TrainConfig, TrainingDiverged, run_training
 
+    try:
+        options = _model_options(args)
+    except ValueError as e:
+        _err(f"error: {e}")
+        return EXIT_USAGE
     config = TrainConfig.for_arch(
-        args.arch, dataset=args.dataset, epochs=args.epochs, batch_size=args.batch_size,
-        optimizer=args.optimizer, learning_rate=args.lr, limit=args.limit,
+        args.arch, form=args.form, options=options, dataset=args.dataset, epochs=args.epochs,
+        batch_size=args.batch_size, optimizer=args.optimizer, learning_rate=args.lr, limit=args.limit,
     )
     problems = config.errors()
     if args.save and not args.save.endswith(".keras"):
@@ -185,7 +224,7 @@ def cmd_train(args) -> int:
 
     previous = signal.signal(signal.SIGINT, interrupt)
     progress = TerminalProgress()
-    _err(f"Training {args.arch} on {args.dataset}: {config.epochs} epochs, batch {config.batch_size}, "
+    _err(f"Training {args.arch} ({args.form}) on {args.dataset}: {config.epochs} epochs, batch {config.batch_size}, "
          f"{config.optimizer} lr {config.learning_rate:g} ({config.schedule})")
     try:
         result = run_training(config, on_batch=progress.batch, on_epoch=progress.epoch,

@@ -1,19 +1,34 @@
-"""Layer-by-layer summaries of Keras models, as plain data."""
+"""Layer-by-layer summaries of Keras models, as plain data: shapes, parameters, MACs,
+blocks, and estimates of training cost."""
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from dataclasses import asdict, dataclass, field
+
+#: Layer-name prefixes that make a block: VGG blocks, Inception modules, residual units,
+#: auxiliary heads, stems.
+BLOCK_PATTERN = re.compile(r"^(block\d+|inception\d[a-z]|stage\d+_unit\d+|aux\d+|stem)_")
+
+#: Measured here (2 vCPU Zen 3, TF 2.21): multiply-accumulates per second that training
+#: sustains (forward + backward, so 3 passes), and the fixed cost of one step.
+CPU_TRAIN_MACS_PER_SECOND = 4.0e9
+CPU_STEP_OVERHEAD_SECONDS = 0.004
 
 
 @dataclass
 class LayerRow:
-    """One layer: what it is, what it outputs, what it learns."""
+    """One layer: what it is, what it outputs, what it learns and costs."""
 
     name: str
     type: str
     output_shape: tuple
     params: int
     trainable: bool
+    macs: int = 0
+    block: str | None = None
 
 
 @dataclass
@@ -25,6 +40,22 @@ class ModelSummary:
     total_params: int = 0
     trainable_params: int = 0
     non_trainable_params: int = 0
+    macs: int = 0
+
+    @property
+    def weights_bytes(self) -> int:
+        return 4 * self.total_params
+
+    @property
+    def activation_values(self) -> int:
+        """Values every layer outputs for one image (what backpropagation keeps)."""
+        total = 0
+        for row in self.rows:
+            n = 1
+            for d in row.output_shape[1:]:
+                n *= d or 1
+            total += n
+        return total
 
 
 def _count(weights) -> int:
@@ -41,35 +72,103 @@ def _shape(tensor) -> tuple:
     return tuple(None if d is None else int(d) for d in tensor.shape)
 
 
+def _first(tensors):
+    return tensors[0] if isinstance(tensors, (list, tuple)) else tensors
+
+
+def layer_macs(layer) -> int:
+    """Multiply-accumulate operations of one layer for one image (convolutions and dense
+    layers; pooling, normalisation and activations are counted as free)."""
+    kind = type(layer).__name__
+    if kind == "Conv2D":
+        out = _shape(_first(layer.output))
+        in_channels = _shape(_first(layer.input))[-1]
+        kh, kw = layer.kernel_size
+        groups = getattr(layer, "groups", 1) or 1
+        return out[1] * out[2] * out[3] * kh * kw * in_channels // groups
+    if kind == "Dense":
+        n_in = _shape(_first(layer.input))[-1]
+        positions = 1
+        for d in _shape(_first(layer.output))[1:-1]:
+            positions *= d or 1
+        return positions * n_in * layer.units
+    return 0
+
+
+def block_of(name: str) -> str | None:
+    """The block a layer belongs to, from its name (``block3_conv1`` → ``block3``)."""
+    match = BLOCK_PATTERN.match(name)
+    return match.group(1) if match else None
+
+
 def summarize(model) -> ModelSummary:
-    """Returns one row per layer of a built functional or sequential model, and totals."""
+    """Returns one row per layer of a built functional model, and totals."""
     rows = []
     for layer in model.layers:
-        output = layer.output
-        shape = _shape(output[0] if isinstance(output, (list, tuple)) else output)
         rows.append(LayerRow(
             name=layer.name,
             type=type(layer).__name__,
-            output_shape=shape,
+            output_shape=_shape(_first(layer.output)),
             params=_count(layer.weights),
             trainable=bool(layer.trainable),
+            macs=layer_macs(layer),
+            block=block_of(layer.name),
         ))
     trainable = _count(model.trainable_weights)
     non_trainable = _count(model.non_trainable_weights)
-    out = model.outputs[0]
     return ModelSummary(
         name=model.name,
         input_shape=_shape(model.inputs[0])[1:],
-        classes=int(out.shape[-1]),
+        classes=int(model.outputs[0].shape[-1]),
         rows=rows,
         total_params=trainable + non_trainable,
         trainable_params=trainable,
         non_trainable_params=non_trainable,
+        macs=sum(r.macs for r in rows),
     )
+
+
+def estimate_training(summary: ModelSummary, images: int, batch_size: int) -> dict:
+    """Rough cost of one training epoch on this kind of machine's CPU.
+
+    Returns:
+        ``seconds_per_epoch`` and ``memory_bytes``: weights, gradients and Adam's two
+        moments (4 copies of the parameters) plus every layer's activations and their
+        gradients for one batch, in float32.
+    """
+    steps = -(-images // batch_size)
+    seconds = images * 3 * summary.macs / CPU_TRAIN_MACS_PER_SECOND + steps * CPU_STEP_OVERHEAD_SECONDS
+    memory = 4 * (4 * summary.total_params + 2 * batch_size * summary.activation_values)
+    return {"seconds_per_epoch": seconds, "memory_bytes": memory, "steps": steps}
 
 
 def format_shape(shape: tuple) -> str:
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
+
+
+def format_count(n: float) -> str:
+    """1234 → "1.2 K", 138357544 → "138.4 M"."""
+    for unit, size in (("G", 1e9), ("M", 1e6), ("K", 1e3)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n:.0f}"
+
+
+def format_bytes(n: float) -> str:
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n:.0f} B"
+
+
+def format_seconds(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
 
 
 def trainable_text(row: LayerRow) -> str:
@@ -88,30 +187,51 @@ def to_dict(summary: ModelSummary, arch: str | None = None) -> dict:
         "total_params": summary.total_params,
         "trainable_params": summary.trainable_params,
         "non_trainable_params": summary.non_trainable_params,
+        "macs": summary.macs,
+        "weights_bytes": summary.weights_bytes,
+        "activation_values": summary.activation_values,
         "layers": [
             {**asdict(row), "output_shape": list(row.output_shape)} for row in summary.rows
         ],
     }
 
 
+COLUMNS = ("Layer", "Type", "Output shape", "Params", "MACs", "Trainable")
+
+
+def row_cells(row: LayerRow) -> tuple:
+    """The texts of a row, in the order of :data:`COLUMNS`."""
+    return (row.name, row.type, format_shape(row.output_shape), f"{row.params:,}", f"{row.macs:,}",
+            trainable_text(row))
+
+
 def format_table(summary: ModelSummary) -> str:
-    """A plain-text table like ``model.summary()``, with a trainable column."""
-    header = ("Layer", "Type", "Output shape", "Params", "Trainable")
-    body = [
-        (r.name, r.type, format_shape(r.output_shape), f"{r.params:,}", trainable_text(r))
-        for r in summary.rows
-    ]
-    widths = [max(len(str(line[i])) for line in [header, *body]) for i in range(5)]
+    """A plain-text table like ``model.summary()``, with MACs and a trainable column."""
+    body = [row_cells(r) for r in summary.rows]
+    widths = [max(len(str(line[i])) for line in [COLUMNS, *body]) for i in range(len(COLUMNS))]
 
     def line(cells):
         return "  ".join(
-            str(c).rjust(w) if i == 3 else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths))
+            str(c).rjust(w) if i in (3, 4) else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths))
         ).rstrip()
 
-    rule = "-" * len(line(header))
+    rule = "-" * len(line(COLUMNS))
     out = [f"Model: {summary.name}  input {format_shape(summary.input_shape)}  classes {summary.classes}",
-           rule, line(header), rule, *map(line, body), rule,
+           rule, line(COLUMNS), rule, *map(line, body), rule,
            f"Total params:         {summary.total_params:,}",
            f"Trainable params:     {summary.trainable_params:,}",
-           f"Non-trainable params: {summary.non_trainable_params:,}"]
+           f"Non-trainable params: {summary.non_trainable_params:,}",
+           f"MACs per image:       {summary.macs:,} ({format_count(summary.macs)})",
+           f"Weights:              {format_bytes(summary.weights_bytes)} (float32)"]
     return "\n".join(out)
+
+
+def to_csv(summary: ModelSummary) -> str:
+    """One line per layer (name, type, output shape, params, MACs, trainable, block)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["name", "type", "output_shape", "params", "macs", "trainable", "block"])
+    for r in summary.rows:
+        writer.writerow([r.name, r.type, "x".join("None" if d is None else str(d) for d in r.output_shape[1:]),
+                         r.params, r.macs, r.trainable, r.block or ""])
+    return buffer.getvalue()

@@ -49,6 +49,8 @@ class TrainConfig:
     """Everything that decides a training run."""
 
     arch: str = "lenet5"
+    form: str = "compact"
+    options: dict = field(default_factory=dict)
     dataset: str = "mnist"
     epochs: int = 3
     batch_size: int = 64
@@ -69,6 +71,16 @@ class TrainConfig:
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+    def model_options(self) -> dict:
+        """Keyword arguments of :func:`core.registry.build_model` besides shape and classes.
+
+        GoogLeNet trains with its auxiliary heads, as in the paper.
+        """
+        options = dict(self.options)
+        if self.arch in ARCHITECTURES and "aux" in ARCHITECTURES[self.arch].options:
+            options["aux"] = True
+        return {"form": self.form, **options}
 
     def errors(self) -> dict[str, str]:
         """Returns a message for every field that cannot be used (empty when all can)."""
@@ -93,6 +105,11 @@ class TrainConfig:
 
         if self.arch not in ARCHITECTURES:
             errors["arch"] = f"unknown architecture {self.arch!r}; choose one of {', '.join(ARCHITECTURES)}"
+        elif not isinstance(self.options, dict) or set(self.options) - set(ARCHITECTURES[self.arch].options):
+            allowed = ", ".join(ARCHITECTURES[self.arch].options) or "none"
+            errors["options"] = f"{self.arch} takes the options {allowed}, not {self.options!r}"
+        if self.form not in ("reference", "compact"):
+            errors["form"] = f"must be 'reference' or 'compact', not {self.form!r}"
         if self.dataset not in DATASETS:
             errors["dataset"] = f"unknown dataset {self.dataset!r}; choose one of {', '.join(DATASETS)}"
         integer("epochs", 1, 1000)
@@ -167,12 +184,49 @@ def make_optimizer(config: TrainConfig, steps_per_epoch: int):
     return keras.optimizers.Adam(lr)
 
 
+AUX_LOSS_WEIGHT = 0.3
+
+
+def output_names(model) -> list[str]:
+    """Names of the model's outputs: the main one first, then auxiliary heads."""
+    return [t._keras_history.operation.name for t in model.outputs]
+
+
 def compile_model(model, config: TrainConfig, steps_per_epoch: int) -> None:
+    """Compiles for integer labels; auxiliary heads get loss weight 0.3 (GoogLeNet)."""
+    names = output_names(model)
+    if len(names) == 1:
+        model.compile(optimizer=make_optimizer(config, steps_per_epoch),
+                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        return
     model.compile(
         optimizer=make_optimizer(config, steps_per_epoch),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
+        loss={n: "sparse_categorical_crossentropy" for n in names},
+        loss_weights={n: 1.0 if i == 0 else AUX_LOSS_WEIGHT for i, n in enumerate(names)},
+        metrics={names[0]: ["accuracy"]},
     )
+
+
+def targets(model, y):
+    """Labels in the structure the model's outputs need (one copy per head)."""
+    names = output_names(model)
+    return y if len(names) == 1 else {n: y for n in names}
+
+
+def main_metrics(logs: dict, main_output: str) -> dict:
+    """``loss``, ``accuracy``, ``val_loss``, ``val_accuracy`` of the main output.
+
+    Keras names a multi-output model's accuracy after the output
+    (``predictions_accuracy``); the loss is the weighted total, as trained.
+    """
+    out = {}
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        prefix = "val_" if key.startswith("val_") else ""
+        for candidate in (key, f"{prefix}{main_output}_{key[len(prefix):]}"):
+            if candidate in logs:
+                out[key] = float(logs[candidate])
+                break
+    return out
 
 
 def _progress_callback_class():
@@ -207,6 +261,7 @@ def _progress_callback_class():
 
         def on_train_begin(self, logs=None):
             self.train_start = time.perf_counter()
+            self.main_output = output_names(self.model)[0]
 
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch = epoch
@@ -224,8 +279,9 @@ def _progress_callback_class():
             if now - self.last_report < self.interval and done < self.steps:
                 return
             seen = min(done * self.batch_size, self.n_train)
-            loss = float(logs["loss"])
-            acc = float(logs.get("accuracy", float("nan")))
+            metrics = main_metrics(logs, self.main_output)
+            loss = metrics["loss"]
+            acc = metrics.get("accuracy", float("nan"))
             recent = seen - self.last_seen
             # Keras reports the running mean over the epoch: recover the mean since the
             # previous report from the running sums.
@@ -263,9 +319,7 @@ def _progress_callback_class():
                 "images_per_second": seen / seconds if seconds > 0 else 0.0,
                 "complete": not self.stop_requested,
             }
-            for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
-                if key in logs:
-                    info[key] = float(logs[key])
+            info.update(main_metrics(logs, self.main_output))
             self.images_seen += seen
             if not math.isfinite(info.get("loss", 0.0)):
                 self.diverged = True
@@ -333,7 +387,7 @@ def train_model(
         compile_model(model, config, steps)
     validation = None
     if len(data.x_val):
-        validation = (data.x_val.astype("float32"), data.y_val)
+        validation = (data.x_val.astype("float32"), targets(model, data.y_val))
     progress = _progress_callback_class()(
         config.epochs, steps, config.batch_size, n_train, report_interval,
         on_batch, on_epoch, on_snapshot, should_stop,
@@ -343,7 +397,7 @@ def train_model(
     # may build graphs meanwhile (see core.device.graph_lock).
     with graph_lock:
         model.fit(
-            x_train, data.y_train,
+            x_train, targets(model, data.y_train),
             batch_size=config.batch_size, epochs=config.epochs,
             validation_data=validation, shuffle=True, verbose=0,
             callbacks=[progress],
@@ -355,8 +409,10 @@ def train_model(
             f"Try a lower learning rate (now {config.learning_rate:g}), e.g. "
             f"{config.learning_rate / 10:g}."
         )
+    from core.registry import inference_model
+
     return TrainResult(
-        config=config, model=model, history=progress.history,
+        config=config, model=inference_model(model), history=progress.history,
         epochs_completed=progress.epochs_completed, stopped=progress.stop_requested,
         train_seconds=seconds,
         images_per_second=progress.images_seen / seconds if seconds > 0 else 0.0,
@@ -392,10 +448,10 @@ def run_training(
         data = load_dataset(config.dataset, val_split=config.val_split, limit=config.limit,
                             seed=config.seed)
     with graph_lock:
-        model = build_model(config.arch, data.input_shape, data.num_classes)
+        model = build_model(config.arch, data.input_shape, data.num_classes, **config.model_options())
     result = train_model(model, data, config, **callbacks)
     if evaluate and not (should_abort and should_abort()) and len(data.x_test):
         with graph_lock:
-            scores = evaluate_classifier(model, data.x_test, data.y_test)
+            scores = evaluate_classifier(result.model, data.x_test, data.y_test)
         result.test_loss, result.test_accuracy = scores["loss"], scores["accuracy"]
     return result

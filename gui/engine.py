@@ -54,14 +54,14 @@ class Engine(QObject):
         if BUNDLED_MODEL.is_file() and self._predictor is None:
             self._load(BUNDLED_MODEL, source="bundled")
 
-    @Slot(int, str, object, int)
-    def summarize(self, request_id: int, arch: str, input_shape, classes: int):
+    @Slot(int, str, object, int, str, dict)
+    def summarize(self, request_id: int, arch: str, input_shape, classes: int, form: str, options: dict):
         from core.registry import build_model
         from core.summary import summarize, to_dict
 
         try:
             with building_graphs(timeout=1.0):
-                model = build_model(arch, input_shape, classes)
+                model = build_model(arch, input_shape, classes, form=form, **options)
             self.summary_ready.emit(request_id, to_dict(summarize(model), arch))
         except (ValueError, GraphBusy) as e:
             self.summary_failed.emit(request_id, str(e))

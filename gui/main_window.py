@@ -9,8 +9,8 @@ from pathlib import Path
 from PySide6.QtCore import QStandardPaths, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFileDialog, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QMainWindow,
-    QMessageBox, QProgressBar, QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QTabWidget,
+    QFileDialog, QGroupBox, QHBoxLayout, QLabel, QMainWindow,
+    QMessageBox, QProgressBar, QPushButton, QSplitter, QTabWidget,
     QVBoxLayout, QWidget,
 )
 
@@ -21,9 +21,11 @@ from gui.engine import Engine
 from gui.plots import TrainingPlots
 from gui.prediction_view import DigitPreview, ProbabilityBars, TopPrediction
 from gui.settings_panel import SettingsPanel
+from gui.summary_view import SummaryView, summary_from_dict
 from gui.training_worker import TrainingWorker
 
-SUMMARY_COLUMNS = ("Layer", "Type", "Output shape", "Parameters", "Trainable")
+#: A reference network slower than this per epoch asks before training.
+SLOW_EPOCH_SECONDS = 15 * 60
 PREDICT_THROTTLE_MS = 15
 
 
@@ -44,7 +46,7 @@ class MainWindow(QMainWindow):
     training_finished = Signal(dict)  # after the result is shown
     training_failed = Signal(str)
     _engine_start = Signal()
-    request_summary = Signal(int, str, object, int)
+    request_summary = Signal(int, str, object, int, str, dict)
     request_prediction = Signal(int, object)
     request_snapshot = Signal(dict)
     request_metadata = Signal(dict)
@@ -62,6 +64,8 @@ class MainWindow(QMainWindow):
         self.last_summary: dict | None = None
         self.last_prediction: str | None = None
         self._summary_request = 0
+        self._start_check_request = -1
+        self._pending_start = None
         self._prediction_request = 0
         self._shown_prediction = 0
         self._train_started = 0.0
@@ -71,6 +75,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._connect()
         self.refresh_summary()
+        self._update_training_context()
         if start_engine:
             self.start_engine()
 
@@ -120,21 +125,8 @@ class MainWindow(QMainWindow):
         train_layout.addStretch(1)
 
         self.plots = TrainingPlots()
-        self.summary_table = QTableWidget(0, len(SUMMARY_COLUMNS))
-        self.summary_table.setHorizontalHeaderLabels(SUMMARY_COLUMNS)
-        self.summary_table.verticalHeader().setVisible(False)
-        self.summary_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.summary_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.summary_table.setAlternatingRowColors(True)
-        header = self.summary_table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
-        self.summary_totals = QLabel("Building the model…")
-        self.summary_totals.setWordWrap(True)
-        layers_page = QWidget()
-        layers_layout = QVBoxLayout(layers_page)
-        layers_layout.addWidget(self.summary_table)
-        layers_layout.addWidget(self.summary_totals)
+        self.summary_view = SummaryView()
+        layers_page = self.summary_view
 
         self.tabs = QTabWidget()
         self.tabs.addTab(self.plots, "Training curves")
@@ -234,6 +226,9 @@ class MainWindow(QMainWindow):
         self.clear_button.clicked.connect(self.canvas.clear)
         self.settings.arch_changed.connect(self._on_arch_changed)
         self.settings.dataset.currentIndexChanged.connect(self.refresh_summary)
+        self.settings.form.currentIndexChanged.connect(self.refresh_summary)
+        self.settings.batch_size.valueChanged.connect(self._update_training_context)
+        self.summary_view.requested.connect(self._request_summary)
         self.settings.validity_changed.connect(self._update_buttons)
         self.canvas.changed.connect(self._on_canvas_changed)
         self._predict_timer = QTimer(self)
@@ -247,44 +242,40 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("TensorFlow ready.", 4000)
 
     def refresh_summary(self):
+        """Shows the network the training settings describe (at the dataset's input)."""
         info = get_dataset_info(self.settings.dataset.currentData())
+        self.summary_view.configure(self.settings.current_arch(), self.settings.current_form(),
+                                    info.input_shape, len(info.class_names))
+
+    def _request_summary(self, arch: str, input_shape, classes: int, form: str, options: dict):
         self._summary_request += 1
-        self.summary_totals.setText("Building the model…")
-        self.request_summary.emit(self._summary_request, self.settings.current_arch(),
-                                  info.input_shape, len(info.class_names))
+        self.request_summary.emit(self._summary_request, arch, input_shape, classes, form, options)
 
     def _on_arch_changed(self, arch: str):
         self.statusBar().showMessage(f"Settings set to {get_arch(arch).name}'s defaults.", 4000)
         self.refresh_summary()
 
     def _on_summary(self, request_id: int, summary: dict):
+        if request_id == self._start_check_request:
+            self._on_start_estimate(summary)
+            return
         if request_id != self._summary_request:
             return
-        rows = summary["layers"]
-        table = self.summary_table
-        table.setRowCount(len(rows))
-        for r, layer in enumerate(rows):
-            shape = "(" + ", ".join("None" if d is None else str(d) for d in layer["output_shape"]) + ")"
-            trainable = "-" if layer["params"] == 0 else ("yes" if layer["trainable"] else "no")
-            values = (layer["name"], layer["type"], shape, f"{layer['params']:,}", trainable)
-            for c, value in enumerate(values):
-                item = QTableWidgetItem(value)
-                if c == 3:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                table.setItem(r, c, item)
-        mb = summary["total_params"] * 4 / 1e6
-        self.summary_totals.setText(
-            f"<b>{get_arch(summary['arch']).name}</b>, input {tuple(summary['input_shape'])}, "
-            f"{summary['classes']} classes — total parameters <b>{summary['total_params']:,}</b> "
-            f"(trainable {summary['trainable_params']:,}, non-trainable "
-            f"{summary['non_trainable_params']:,}), weights {mb:.2f} MB in float32."
-        )
+        self.summary_view.show_summary(summary)
         self.last_summary = summary
 
     def _on_summary_failed(self, request_id: int, message: str):
-        if request_id == self._summary_request:
-            self.summary_table.setRowCount(0)
-            self.summary_totals.setText(message)
+        if request_id == self._start_check_request:
+            self._pending_start = None
+            self._warn("Cannot start training", message)
+        elif request_id == self._summary_request:
+            self.summary_view.show_error(message)
+
+    def _update_training_context(self, *_):
+        config = self.settings.config()
+        images = 60000 if config.limit is None else config.limit
+        self.summary_view.set_training_context(int(images * (1 - config.val_split)),
+                                               self.settings.batch_size.value())
 
     def _on_model_ready(self, info: dict):
         self.model_info = info
@@ -354,9 +345,13 @@ class MainWindow(QMainWindow):
         self.stop_button.setEnabled(self.is_training)
         self.stop_action.setEnabled(self.is_training)
 
-    def start_training(self, config=None, data=None) -> bool:
-        """Starts training with the panel's settings (or ``config``); False if refused."""
-        if self.is_training:
+    def start_training(self, config=None, data=None, confirmed: bool = False) -> bool:
+        """Starts training with the panel's settings (or ``config``); False if refused.
+
+        A reference form is first costed (in the engine); when an epoch would take longer
+        than ``SLOW_EPOCH_SECONDS`` the user is offered the compact form.
+        """
+        if self.is_training or self._pending_start is not None:
             return False
         if config is None:
             if not self.settings.check():
@@ -365,6 +360,55 @@ class MainWindow(QMainWindow):
             config = self.settings.config()
         else:
             config.validate()
+        if config.form == "reference" and not confirmed:
+            info = get_dataset_info(config.dataset)
+            options = config.model_options()
+            form = options.pop("form")
+            self._pending_start = (config, data)
+            self._summary_request += 1
+            self._start_check_request = self._summary_request
+            self.progress.setFormat("Estimating the cost of an epoch…")
+            self.request_summary.emit(self._start_check_request, config.arch, info.input_shape,
+                                      len(info.class_names), form, options)
+            return True
+        return self._start(config, data)
+
+    def _on_start_estimate(self, summary_data: dict) -> None:
+        from core.summary import estimate_training, format_seconds
+
+        config, data = self._pending_start
+        self._pending_start = None
+        self._start_check_request = -1
+        images = len(data.x_train) if data is not None else int((config.limit or 60000) * (1 - config.val_split))
+        estimate = estimate_training(summary_from_dict(summary_data), images, config.batch_size)
+        seconds = estimate["seconds_per_epoch"]
+        if seconds > SLOW_EPOCH_SECONDS:
+            name = get_arch(config.arch).name
+            choice = self.ask_slow_reference(
+                f"{name} in its reference form (input {tuple(summary_data['input_shape'])} resized "
+                f"inside the model) would take about {format_seconds(seconds)} per epoch on this "
+                f"machine, {format_seconds(seconds * config.epochs)} for {config.epochs} epochs.\n\n"
+                f"The compact form keeps the idea of the network and trains in minutes.")
+            if choice == "cancel":
+                self.progress.setFormat("Ready")
+                return
+            if choice == "compact":
+                config.form = "compact"
+                self.settings.form.setCurrentIndex(self.settings.form.findData("compact"))
+        self._start(config, data)
+
+    def ask_slow_reference(self, text: str) -> str:
+        """Asks what to do with a slow reference network: "compact", "reference" or "cancel"."""
+        box = QMessageBox(QMessageBox.Icon.Question, "This will take a long time", text, parent=self)
+        compact = box.addButton("Train the compact form", QMessageBox.ButtonRole.AcceptRole)
+        reference = box.addButton("Train the reference anyway", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(compact)
+        box.exec()
+        clicked = box.clickedButton()
+        return "compact" if clicked is compact else "reference" if clicked is reference else "cancel"
+
+    def _start(self, config, data) -> bool:
         self.plots.start(config.epochs)
         self.result_label.setText("")
         self.progress.setValue(0)

@@ -32,6 +32,12 @@ class SettingsPanel(QWidget):
             self.arch.addItem(info.name, info.id)
             self.arch.setItemData(self.arch.count() - 1, info.description, 3)  # ToolTipRole
         self.arch.setToolTip("The network to train. Picking one applies its default settings.")
+        self.form = QComboBox()
+        self.form.addItem("Compact", "compact")
+        self.form.addItem("Reference (as the paper)", "reference")
+        self.form.setToolTip("Compact: the network's idea made small enough to train on MNIST in "
+                             "minutes on a CPU. Reference: exactly as published (inputs resized to "
+                             "its size), which may take hours per epoch without a GPU.")
         self.dataset = QComboBox()
         for info in DATASETS.values():
             problem = availability(info.id)
@@ -62,7 +68,8 @@ class SettingsPanel(QWidget):
         self.error_labels: dict[str, QLabel] = {}
         form = QFormLayout()
         for key, label, widget in (
-            ("arch", "&Architecture", self.arch), ("dataset", "&Dataset", self.dataset),
+            ("arch", "&Architecture", self.arch), ("form", "&Form", self.form),
+            ("dataset", "&Dataset", self.dataset),
             ("epochs", "&Epochs", self.epochs), ("batch_size", "&Batch size", self.batch_size),
             ("optimizer", "&Optimizer", self.optimizer), ("learning_rate", "&Learning rate", self.learning_rate),
             ("schedule", "Sc&hedule", self.schedule),
@@ -95,6 +102,9 @@ class SettingsPanel(QWidget):
     def current_arch(self) -> str:
         return self.arch.currentData()
 
+    def current_form(self) -> str:
+        return self.form.currentData()
+
     def apply_defaults(self, arch_id: str) -> None:
         """Sets every hyperparameter to the architecture's defaults."""
         d = get_arch(arch_id).defaults
@@ -122,7 +132,7 @@ class SettingsPanel(QWidget):
     def config(self) -> TrainConfig:
         """The settings as they are (possibly invalid: see :meth:`errors`)."""
         return TrainConfig(
-            arch=self.current_arch(), dataset=self.dataset.currentData(),
+            arch=self.current_arch(), form=self.current_form(), dataset=self.dataset.currentData(),
             epochs=self.epochs.value(), batch_size=self.batch_size.value(),
             optimizer=self.optimizer.currentData(), learning_rate=self._learning_rate(),
             schedule=self.schedule.currentData(),
@@ -152,6 +162,6 @@ class SettingsPanel(QWidget):
 
     def set_locked(self, locked: bool) -> None:
         """Disables editing while training runs."""
-        for widget in (self.arch, self.dataset, self.epochs, self.batch_size, self.optimizer,
+        for widget in (self.arch, self.form, self.dataset, self.epochs, self.batch_size, self.optimizer,
                        self.learning_rate, self.schedule):
             widget.setEnabled(not locked)

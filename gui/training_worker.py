@@ -74,7 +74,7 @@ class TrainingWorker(QObject):
         from core.datasets import load_dataset
         from core.device import graph_lock, load_tensorflow
         from core.modelio import build_metadata
-        from core.registry import build_model, get_arch
+        from core.registry import build_model, get_arch, inference_model
         from core.training import run_training
 
         config = self.config
@@ -99,17 +99,15 @@ class TrainingWorker(QObject):
             epochs_seen[0] = info["epoch"] + 1
             self.epoch_done.emit(info)
 
-        def snapshot(weights, description):
+        def on_snapshot(weights):
             # Built here, in the thread that holds core.device.graph_lock: TensorFlow
             # cannot build graphs in two threads at once. The copy then belongs to the
             # receiver; this thread never touches it again.
             with graph_lock:
-                model = build_model(config.arch, data.input_shape, data.num_classes)
+                model = build_model(config.arch, data.input_shape, data.num_classes, **config.model_options())
                 model.set_weights(weights)
-            self.snapshot.emit({**base, "model": model, "description": description})
-
-        def on_snapshot(weights):
-            snapshot(weights, f"{arch_name}, after epoch {epochs_seen[0] + 1}")
+            self.snapshot.emit({**base, "model": inference_model(model),
+                                "description": f"{arch_name}, after epoch {epochs_seen[0] + 1}"})
 
         result = run_training(
             config, data=data, on_batch=self.progress.emit, on_epoch=on_epoch,
@@ -118,8 +116,10 @@ class TrainingWorker(QObject):
         if self._abort.is_set():
             return
         if result.stopped:
-            # The weights of the cut-short epoch are the model the user keeps.
-            snapshot(result.model.get_weights(), f"{arch_name}, stopped in epoch {epochs_seen[0]}")
+            # The weights of the cut-short epoch are the model the user keeps; training
+            # is over, so the trained model itself can be handed over.
+            self.snapshot.emit({**base, "model": result.model,
+                                "description": f"{arch_name}, stopped in epoch {epochs_seen[0]}"})
         summary = result.summary_dict()
         summary["metadata"] = build_metadata(result, class_names, arch_name)
         self.finished.emit(summary)

@@ -103,3 +103,18 @@ def test_evaluate_json(bundled_model_path):
     matrix = np.array(data["confusion_matrix"])
     assert matrix.shape == (10, 10) and matrix.sum() == 10000
     assert len(data["per_class_accuracy"]) == 10 and data["loss"] > 0
+
+
+def test_summary_forms_options_and_macs():
+    proc = run_cli("summary", "googlenet", "--form", "compact", "--aux", "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["input_shape"] == [28, 28, 1] and data["macs"] == sum(layer["macs"] for layer in data["layers"])
+    names = [layer["name"] for layer in data["layers"]]
+    assert "aux1_predictions" in names
+    assert all({"trainable", "macs"} <= set(layer) for layer in data["layers"])
+    proc = run_cli("summary", "vgg16", "--input", "224x224x3", "--classes", "1000", "--json")
+    data = json.loads(proc.stdout)
+    assert data["total_params"] == 138_357_544 and data["macs"] == 15_470_264_320
+    proc = run_cli("summary", "lenet5", "--batch-norm")
+    assert proc.returncode == 2 and "VGG" in proc.stderr

@@ -1,4 +1,4 @@
-"""Layers shared by every architecture: the input, its normalisation, resizing."""
+"""Layers shared by every architecture: the input, its normalisation, resizing, blocks."""
 
 from __future__ import annotations
 
@@ -10,14 +10,22 @@ NORMALIZATIONS = {
     "unit": (1.0 / 255.0, 0.0),
     "symmetric": (1.0 / 127.5, -1.0),
 }
+FORMS = ("reference", "compact")
 
 
-def model_input(input_shape, normalization: str, min_size: int = 1):
+def check_form(form: str) -> str:
+    if form not in FORMS:
+        raise ValueError(f"form must be 'reference' or 'compact'. Received: form={form!r}")
+    return form
+
+
+def model_input(input_shape, normalization: str, min_size: int = 1, resize_to: int | None = None):
     """Creates the model's input and its normalisation.
 
     The normalisation is a layer of the model, so a saved model carries it and every
-    caller feeds raw pixels. An input smaller than ``min_size`` on a side is resized
-    up with padding (like ``tf.image.resize_with_pad``), which the summary shows.
+    caller feeds raw pixels. An input smaller than ``min_size`` on a side is resized up
+    with padding (like ``tf.image.resize_with_pad``) to ``resize_to`` (default
+    ``min_size``), which the summary shows as the layer ``resize_with_pad``.
 
     Returns:
         ``(inputs, x)``: the Keras input tensor and the tensor to build on.
@@ -32,11 +40,29 @@ def model_input(input_shape, normalization: str, min_size: int = 1):
     x = layers.Rescaling(scale, offset, name="rescaling")(inputs)
     height, width = input_shape[0], input_shape[1]
     if min(height, width) < min_size:
-        side = max(min_size, height, width)
+        side = max(resize_to or min_size, height, width)
         x = layers.Resizing(side, side, pad_to_aspect_ratio=True, name="resize_with_pad")(x)
     return inputs, x
 
 
-def classifier(x, classes: int):
-    """The output layer: softmax kept in float32 (safe under mixed precision)."""
-    return layers.Dense(classes, activation="softmax", dtype="float32", name="predictions")(x)
+def classifier(x, classes: int, name: str = "predictions"):
+    """An output layer: softmax kept in float32 (safe under mixed precision)."""
+    return layers.Dense(classes, activation="softmax", dtype="float32", name=name)(x)
+
+
+def conv(x, filters, kernel, name, strides=1, padding="same", activation="relu",
+         batch_norm=False, weight_decay=None):
+    """conv → (bn) → activation, with layers named ``name``, ``name_bn``, ``name_relu``.
+
+    With batch normalisation the convolution is linear and the activation follows the
+    normalisation, as in the VGG-BN and ResNet papers.
+    """
+    regularizer = keras.regularizers.L2(weight_decay) if weight_decay else None
+    x = layers.Conv2D(filters, kernel, strides=strides, padding=padding,
+                      activation=None if batch_norm else activation,
+                      kernel_regularizer=regularizer, name=name)(x)
+    if batch_norm:
+        x = layers.BatchNormalization(name=f"{name}_bn")(x)
+        if activation:
+            x = layers.Activation(activation, name=f"{name}_{activation}")(x)
+    return x

@@ -12,20 +12,90 @@ def small_mnist():
     return load_dataset("mnist", val_split=0.2, limit=1500, test_limit=1000, seed=0)
 
 
+def leaf_rows(tree):
+    """The layer rows of the summary tree, in order (block rows opened up)."""
+    rows = []
+    for i in range(tree.topLevelItemCount()):
+        item = tree.topLevelItem(i)
+        children = [item.child(j) for j in range(item.childCount())] or [item]
+        rows.extend([c.text(k) for k in range(6)] for c in children)
+    return rows
+
+
+def wait_summary(window, qtbot, arch, **expected):
+    def matches():
+        s = window.last_summary
+        return s is not None and s["arch"] == arch and all(s[k] == v for k, v in expected.items())
+
+    qtbot.waitUntil(matches, timeout=30_000)
+
+
 def test_summary_table_matches_the_model(window, qtbot):
-    for arch in ("mlp", "lenet5"):
+    for arch in ("mlp", "vgg11", "lenet5"):
         window.settings.arch.setCurrentIndex(window.settings.arch.findData(arch))
-        model = build_model(arch)
-        qtbot.waitUntil(lambda: window.last_summary is not None and window.last_summary["arch"] == arch,
-                        timeout=30_000)
-        table = window.summary_table
-        assert table.rowCount() == len(model.layers)
-        for row, layer in enumerate(model.layers):
-            assert table.item(row, 0).text() == layer.name
-            assert table.item(row, 3).text() == f"{layer.count_params():,}"
-        assert f"{model.count_params():,}" in window.summary_totals.text()
+        wait_summary(window, qtbot, arch)
+        model = build_model(arch, (28, 28, 1), 10, form="compact")
+        rows = leaf_rows(window.summary_view.tree)
+        assert [r[0] for r in rows] == [layer.name for layer in model.layers]
+        assert [r[3] for r in rows] == [f"{layer.count_params():,}" for layer in model.layers]
+        assert f"{model.count_params():,}" in window.summary_view.totals.text()
+        assert "per epoch" in window.summary_view.totals.text()
     # picking an architecture applies its defaults
     assert window.settings.epochs.value() == 3 and window.settings.learning_rate.text() == "0.003"
+
+
+def test_changing_input_classes_and_form_updates_the_view_at_once(window, qtbot, tmp_path):
+    view = window.summary_view
+    window.settings.arch.setCurrentIndex(window.settings.arch.findData("vgg16"))
+    wait_summary(window, qtbot, "vgg16")
+    view.form.setCurrentIndex(view.form.findData("reference"))
+    view.input.setText("224x224x3")
+    view.input.editingFinished.emit()
+    view.classes.setValue(1000)
+    wait_summary(window, qtbot, "vgg16", total_params=138_357_544, classes=1000)
+    assert window.last_summary["input_shape"] == [224, 224, 3]
+    block1 = view.tree.topLevelItem(2)
+    assert block1.text(0) == "block1" and block1.childCount() == 3  # two convolutions and a pooling
+    view.collapse.click()
+    assert not block1.isExpanded()
+    assert len(view.diagram.items) == sum(1 for _ in range(view.tree.topLevelItemCount()))
+    text = view.export("text", str(tmp_path / "vgg16.txt"))
+    assert "138,357,544" in open(text).read()
+    csv = open(view.export("csv", str(tmp_path / "vgg16.csv"))).read().splitlines()
+    assert csv[0].startswith("name,type,output_shape,params,macs") and len(csv) == len(leaf_rows(view.tree)) + 1
+    view.input.setText("banana")
+    view.input.editingFinished.emit()
+    assert "28x28x1" in view.input_error.text()
+
+
+def test_googlenet_auxiliary_heads_can_be_shown(window, qtbot):
+    view = window.summary_view
+    window.settings.arch.setCurrentIndex(window.settings.arch.findData("googlenet"))
+    wait_summary(window, qtbot, "googlenet")
+    assert not view.aux.isHidden() and view.batch_norm.isHidden()
+    without = window.last_summary["total_params"]
+    view.aux.setChecked(True)
+    qtbot.waitUntil(lambda: window.last_summary["total_params"] > without, timeout=30_000)
+    names = [r[0] for r in leaf_rows(view.tree)]
+    assert "aux1_predictions" in names and "aux2_predictions" in names
+
+
+def test_slow_reference_network_offers_the_compact_form(window, qtbot, small_mnist, monkeypatch):
+    asked = []
+    monkeypatch.setattr(window, "ask_slow_reference", lambda text: asked.append(text) or "cancel")
+    window.settings.arch.setCurrentIndex(window.settings.arch.findData("vgg16"))
+    window.settings.form.setCurrentIndex(window.settings.form.findData("reference"))
+    assert window.start_training()
+    qtbot.waitUntil(lambda: bool(asked), timeout=30_000)
+    assert "compact form" in asked[0] and "per epoch" in asked[0]
+    assert not window.is_training and window.progress.format() == "Ready"
+
+    monkeypatch.setattr(window, "ask_slow_reference", lambda text: "compact")
+    config = TrainConfig.for_arch("vgg11", form="reference", epochs=1, batch_size=64)
+    with qtbot.waitSignal(window.training_finished, timeout=300_000) as finished:
+        assert window.start_training(config, small_mnist)
+    assert window.settings.current_form() == "compact"
+    assert finished.args[0]["metadata"]["config"]["form"] == "compact"
 
 
 @pytest.mark.parametrize("digit", ["1", "7", "0"])

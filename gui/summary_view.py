@@ -1,0 +1,346 @@
+"""The layer view: a table of layers grouped in expandable blocks, totals, cost estimates,
+a diagram of the network, and export as text or CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
+    QScrollArea, QSpinBox, QSplitter, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+)
+
+from core.registry import ARCHITECTURES, default_input, get_arch
+from core.summary import (
+    COLUMNS, LayerRow, ModelSummary, estimate_training, format_bytes, format_count, format_seconds,
+    format_shape, format_table, row_cells, to_csv,
+)
+
+BLOCK_COLOURS = {"block": "#deebf7", "inception": "#e5f5e0", "stage": "#fee6ce", "aux": "#f2f0f7",
+                 "stem": "#fde0dd"}
+
+
+def summary_from_dict(data: dict) -> ModelSummary:
+    """Rebuilds a :class:`ModelSummary` from :func:`core.summary.to_dict` data."""
+    rows = [LayerRow(r["name"], r["type"], tuple(r["output_shape"]), r["params"], r["trainable"],
+                     r.get("macs", 0), r.get("block")) for r in data["layers"]]
+    return ModelSummary(data["arch"], tuple(data["input_shape"]), data["classes"], rows,
+                        data["total_params"], data["trainable_params"], data["non_trainable_params"],
+                        data.get("macs", 0))
+
+
+def parse_shape(text: str):
+    """"28x28x1" or "28x28" → (28, 28, 1); None when malformed."""
+    try:
+        parts = [int(p) for p in text.lower().replace("×", "x").replace(",", "x").split("x") if p.strip()]
+    except ValueError:
+        return None
+    if len(parts) == 2:
+        parts.append(1)
+    if len(parts) != 3 or min(parts) < 1 or max(parts[:2]) > 4096 or parts[2] > 4:
+        return None
+    return tuple(parts)
+
+
+def grouped(rows: list[LayerRow]) -> list[tuple[str | None, list[LayerRow]]]:
+    """Consecutive rows of the same block, in order; layers outside blocks stand alone."""
+    groups: list[tuple[str | None, list[LayerRow]]] = []
+    for row in rows:
+        if row.block and groups and groups[-1][0] == row.block:
+            groups[-1][1].append(row)
+        else:
+            groups.append((row.block, [row]))
+    return groups
+
+
+class NetworkDiagram(QWidget):
+    """The network as a column of boxes, one per block or layer, with output shapes."""
+
+    BOX_W, BOX_H, GAP = 300, 34, 14
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.items: list[tuple[str, str, str, str]] = []  # title, detail, shape, colour
+        self.setToolTip("The network from input (top) to output (bottom): blocks in colour, "
+                        "with the shape each one outputs.")
+
+    def set_summary(self, summary: ModelSummary | None) -> None:
+        self.items = []
+        if summary is not None:
+            for block, rows in grouped(summary.rows):
+                last = rows[-1]
+                params = sum(r.params for r in rows)
+                if block is None:
+                    title, detail, colour = last.name, last.type, "#f7f7f7"
+                else:
+                    kinds = sorted({r.type for r in rows if r.params})
+                    title, detail = block, f"{len(rows)} layers: {', '.join(kinds) or 'no weights'}"
+                    colour = next((c for k, c in BLOCK_COLOURS.items() if block.startswith(k)), "#eeeeee")
+                if params:
+                    detail += f" · {format_count(params)} params"
+                self.items.append((title, detail, format_shape(last.output_shape[1:]), colour))
+        self.updateGeometry()
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.BOX_W + 160, 20 + len(self.items) * (self.BOX_H + self.GAP))
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        x = 10
+        for i, (title, detail, shape, colour) in enumerate(self.items):
+            y = 10 + i * (self.BOX_H + self.GAP)
+            rect = QRectF(x, y, self.BOX_W, self.BOX_H)
+            painter.setPen(QPen(QColor("#777777")))
+            painter.setBrush(QColor(colour))
+            painter.drawRoundedRect(rect, 5, 5)
+            painter.setPen(QColor("#222222"))
+            font = painter.font()
+            font.setBold(True)
+            painter.setFont(font)
+            painter.drawText(rect.adjusted(8, 2, -8, -rect.height() / 2),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
+            font.setBold(False)
+            painter.setFont(font)
+            painter.drawText(rect.adjusted(8, rect.height() / 2 - 2, -8, -2),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             painter.fontMetrics().elidedText(detail, Qt.TextElideMode.ElideRight,
+                                                              int(self.BOX_W - 16)))
+            painter.setPen(QColor("#555555"))
+            painter.drawText(QRectF(x + self.BOX_W + 10, y, 150, self.BOX_H),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, shape)
+            if i + 1 < len(self.items):
+                cx = x + self.BOX_W / 2
+                painter.setPen(QPen(QColor("#777777"), 1.5))
+                painter.drawLine(int(cx), int(y + self.BOX_H), int(cx), int(y + self.BOX_H + self.GAP - 3))
+                painter.drawLine(int(cx - 4), int(y + self.BOX_H + self.GAP - 7), int(cx), int(y + self.BOX_H + self.GAP - 3))
+                painter.drawLine(int(cx + 4), int(y + self.BOX_H + self.GAP - 7), int(cx), int(y + self.BOX_H + self.GAP - 3))
+        painter.end()
+
+
+class SummaryView(QWidget):
+    """Controls for the network to inspect, its layers, totals and diagram.
+
+    Signals:
+        requested(arch, input_shape, classes, form, options): build this summary.
+    """
+
+    requested = Signal(str, object, int, str, dict)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.summary: ModelSummary | None = None
+        self.arch = next(iter(ARCHITECTURES))
+        self.images, self.batch_size = 54000, 64
+
+        self.form = QComboBox()
+        self.form.addItem("Reference (as the paper)", "reference")
+        self.form.addItem("Compact (for 28×28, 32×32)", "compact")
+        self.form.setToolTip("Reference: the network exactly as published. Compact: the same "
+                             "idea made small enough to train on a CPU in minutes.")
+        self.input = QLineEdit()
+        self.input.setPlaceholderText("HxWxC")
+        self.input.setMaximumWidth(110)
+        self.input.setToolTip("Input size as height×width×channels, e.g. 224x224x3. Inputs smaller "
+                              "than the network needs are resized with padding inside the model.")
+        self.classes = QSpinBox()
+        self.classes.setRange(2, 100000)
+        self.classes.setValue(10)
+        self.classes.setToolTip("Number of classes of the output layer.")
+        self.batch_norm = QCheckBox("Batch norm")
+        self.batch_norm.setTristate(False)
+        self.batch_norm.setToolTip("VGG: batch normalisation after every convolution (VGG-BN).")
+        self.aux = QCheckBox("Auxiliary heads")
+        self.aux.setToolTip("GoogLeNet: show the two auxiliary classifiers used in training "
+                            "(dropped for prediction and export).")
+        self.inception = QComboBox()
+        for v, text in (("v1", "Inception v1"), ("v2", "v2 (two 3×3 for 5×5)"), ("v3", "v3 (1×n, n×1)")):
+            self.inception.addItem(text, v)
+        self.inception.setToolTip("GoogLeNet: the Inception block version.")
+        self.input_error = QLabel()
+        self.input_error.setStyleSheet("color: #c0392b;")
+        self.export_text = QPushButton("Export text…")
+        self.export_csv = QPushButton("Export CSV…")
+        self.expand = QPushButton("Expand all")
+        self.collapse = QPushButton("Collapse all")
+
+        controls = QHBoxLayout()
+        for w in (QLabel("Form"), self.form, QLabel("Input"), self.input, QLabel("Classes"), self.classes,
+                  self.batch_norm, self.aux, self.inception, self.input_error):
+            controls.addWidget(w)
+        controls.addStretch(1)
+        buttons = QHBoxLayout()
+        for w in (self.expand, self.collapse):
+            buttons.addWidget(w)
+        buttons.addStretch(1)
+        for w in (self.export_text, self.export_csv):
+            buttons.addWidget(w)
+
+        self.tree = QTreeWidget()
+        self.tree.setColumnCount(len(COLUMNS))
+        self.tree.setHeaderLabels(COLUMNS)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setUniformRowHeights(True)
+        header = self.tree.header()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.totals = QLabel("Building the model…")
+        self.totals.setWordWrap(True)
+        self.totals.setTextFormat(Qt.TextFormat.RichText)
+        self.diagram = NetworkDiagram()
+        scroll = QScrollArea()
+        scroll.setWidget(self.diagram)
+        scroll.setWidgetResizable(False)
+        splitter = QSplitter()
+        splitter.addWidget(self.tree)
+        splitter.addWidget(scroll)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(controls)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.totals)
+        layout.addLayout(buttons)
+
+        self.form.currentIndexChanged.connect(self._on_form_changed)
+        self.input.editingFinished.connect(self.request)
+        self.classes.valueChanged.connect(self.request)
+        for signal in (self.batch_norm.toggled, self.aux.toggled, self.inception.currentIndexChanged):
+            signal.connect(self.request)
+        self.expand.clicked.connect(self.tree.expandAll)
+        self.collapse.clicked.connect(self.tree.collapseAll)
+        self.export_text.clicked.connect(lambda: self.export("text"))
+        self.export_csv.clicked.connect(lambda: self.export("csv"))
+        self._update_option_widgets()
+
+    # ---------------------------------------------------------------- state
+    def configure(self, arch: str, form: str, input_shape, classes: int) -> None:
+        """Shows ``arch`` at ``input_shape`` (as the training settings are) and rebuilds."""
+        widgets = (self.form, self.classes, self.batch_norm, self.aux, self.inception)
+        for w in widgets:
+            w.blockSignals(True)
+        self.arch = arch
+        self.form.setCurrentIndex(self.form.findData(form))
+        self.input.setText("x".join(str(d) for d in input_shape))
+        self.classes.setValue(classes)
+        self.batch_norm.setChecked(form == "compact")
+        self.aux.setChecked(False)
+        self.inception.setCurrentIndex(0)
+        for w in widgets:
+            w.blockSignals(False)
+        self._update_option_widgets()
+        self.request()
+
+    def set_training_context(self, images: int, batch_size: int) -> None:
+        self.images, self.batch_size = images, batch_size
+        self._show_totals()
+
+    def options(self) -> dict:
+        allowed = get_arch(self.arch).options
+        options = {}
+        if "batch_norm" in allowed:
+            options["batch_norm"] = self.batch_norm.isChecked()
+        if "aux" in allowed and self.aux.isChecked():
+            options["aux"] = True
+        if "inception_version" in allowed:
+            options["inception_version"] = self.inception.currentData()
+        return options
+
+    def _update_option_widgets(self) -> None:
+        allowed = get_arch(self.arch).options
+        self.batch_norm.setVisible("batch_norm" in allowed)
+        self.aux.setVisible("aux" in allowed)
+        self.inception.setVisible("inception_version" in allowed)
+
+    def _on_form_changed(self) -> None:
+        form = self.form.currentData()
+        self.input.setText("x".join(str(d) for d in default_input(self.arch, form)))
+        self.batch_norm.blockSignals(True)
+        self.batch_norm.setChecked(form == "compact")
+        self.batch_norm.blockSignals(False)
+        self.request()
+
+    def request(self) -> None:
+        shape = parse_shape(self.input.text())
+        if shape is None:
+            self.input_error.setText("Input must look like 28x28x1 (1 to 4 channels).")
+            return
+        self.input_error.setText("")
+        self.totals.setText("Building the model…")
+        self.requested.emit(self.arch, shape, self.classes.value(), self.form.currentData(), self.options())
+
+    # ---------------------------------------------------------------- display
+    def show_summary(self, data: dict) -> None:
+        self.summary = summary = summary_from_dict(data)
+        self.tree.clear()
+        for block, rows in grouped(summary.rows):
+            if block is None:
+                self.tree.addTopLevelItem(self._item(row_cells(rows[0])))
+                continue
+            params, macs = sum(r.params for r in rows), sum(r.macs for r in rows)
+            parent = self._item((block, f"{len(rows)} layers", format_shape(rows[-1].output_shape),
+                                 f"{params:,}", f"{macs:,}", ""))
+            font = parent.font(0)
+            font.setBold(True)
+            parent.setFont(0, font)
+            for row in rows:
+                parent.addChild(self._item(row_cells(row)))
+            self.tree.addTopLevelItem(parent)
+        if len(summary.rows) <= 40:
+            self.tree.expandAll()
+        self.diagram.set_summary(summary)
+        self._show_totals()
+
+    def show_error(self, message: str) -> None:
+        self.summary = None
+        self.tree.clear()
+        self.diagram.set_summary(None)
+        self.totals.setText(f"<span style='color:#c0392b'>{message}</span>")
+
+    @staticmethod
+    def _item(cells) -> QTreeWidgetItem:
+        item = QTreeWidgetItem([str(c) for c in cells])
+        for column in (3, 4):
+            item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return item
+
+    def _show_totals(self) -> None:
+        s = self.summary
+        if s is None:
+            return
+        estimate = estimate_training(s, self.images, self.batch_size)
+        self.totals.setText(
+            f"<b>{get_arch(self.arch).name}</b> ({self.form.currentData()}), input "
+            f"{format_shape(s.input_shape)}, {s.classes} classes — parameters <b>{s.total_params:,}</b> "
+            f"(trainable {s.trainable_params:,}, non-trainable {s.non_trainable_params:,}), "
+            f"<b>{format_count(s.macs)}</b> MACs per image, weights {format_bytes(s.weights_bytes)}.<br>"
+            f"Training estimate on this CPU for {self.images:,} images at batch {self.batch_size}: "
+            f"about <b>{format_seconds(estimate['seconds_per_epoch'])}</b> per epoch, "
+            f"{format_bytes(estimate['memory_bytes'])} of memory."
+        )
+
+    def export(self, kind: str, path: str | None = None) -> str | None:
+        """Writes the summary as text or CSV; asks for a file name unless ``path`` is given."""
+        if self.summary is None:
+            return None
+        suffix = ".txt" if kind == "text" else ".csv"
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Export summary", f"{self.summary.name}{suffix}",
+                                                  "Text (*.txt)" if kind == "text" else "CSV (*.csv)")
+            if not path:
+                return None
+        content = format_table(self.summary) if kind == "text" else to_csv(self.summary)
+        try:
+            Path(path).write_text(content + ("\n" if kind == "text" else ""), encoding="utf-8")
+        except OSError as e:
+            self.totals.setText(f"<span style='color:#c0392b'>Could not write {path}: {e.strerror}</span>")
+            return None
+        return path
+
