@@ -49,6 +49,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
 def _float(text: str) -> float:
     try:
         return float(text)
@@ -88,6 +95,7 @@ def _model_options(args) -> dict:
 def build_parser() -> argparse.ArgumentParser:
     from core.datasets import DATASETS
     from core.registry import ARCHITECTURES
+    from core.schedules import SCHEDULES
     from core.training import OPTIMIZERS
 
     parser = argparse.ArgumentParser(
@@ -115,6 +123,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=_positive_int, metavar="N", help="default: the architecture's")
     p.add_argument("--optimizer", choices=list(OPTIMIZERS), help="default: the architecture's")
     p.add_argument("--lr", type=_float, metavar="X", help="learning rate (default: the architecture's)")
+    p.add_argument("--momentum", type=_float, metavar="X", help="SGD momentum (default 0.9)")
+    p.add_argument("--nesterov", action="store_true", help="SGD with Nesterov momentum")
+    p.add_argument("--weight-decay", type=_float, metavar="X", help="decoupled weight decay (default 0)")
+    p.add_argument("--schedule", choices=list(SCHEDULES), help="learning-rate schedule (default: the architecture's)")
+    p.add_argument("--warmup", type=_int, metavar="EPOCHS", help="epochs of linear learning-rate warm-up (default 0)")
+    p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
+                   help="random shifts, rotations and zoom of the training images (default: off)")
+    p.add_argument("--early-stopping", type=_int, metavar="PATIENCE",
+                   help="stop when the validation loss has not improved for PATIENCE epochs, keeping the best weights")
+    p.add_argument("--val-split", type=_float, metavar="F", help="fraction of training images held out (default 0.1)")
+    p.add_argument("--seed", type=_int, metavar="N", help="random seed: same seed, same curves on the CPU (default 0)")
+    p.add_argument("--device", metavar="NAME", help="auto (default), cpu, gpu, gpu:N")
+    p.add_argument("--mixed-precision", nargs="?", const="auto", choices=("auto", "float16", "bfloat16"),
+                   help="compute in float16 (GPU) or bfloat16; bare flag: the device's best")
+    p.add_argument("--checkpoint", metavar="PATH", help="write the best model so far to PATH (.keras) after each epoch")
+    p.add_argument("--tensorboard", metavar="DIR", help="write TensorBoard logs to DIR")
     p.add_argument("--limit", type=_positive_int, metavar="N", help="train on only N images (quick runs)")
     p.add_argument("--save", metavar="PATH", help="save the trained model to PATH (.keras)")
     p.add_argument("--json", action="store_true", help="last line of output: one JSON object")
@@ -180,10 +204,29 @@ class TerminalProgress:
         for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
             if key in e:
                 parts.append(f"{key} {e[key]:.4f}")
+        if "learning_rate" in e:
+            parts.append(f"lr {e['learning_rate']:.3g}")
         parts.append(f"{e['seconds']:.1f} s, {e['images_per_second']:.0f} img/s")
         if not e["complete"]:
             parts.append("(stopped)")
         _err("  ".join(parts))
+
+
+def _warn_if_slow(config) -> None:
+    """Says how long an epoch of a reference network would take here, before training."""
+    from core.datasets import get_dataset_info
+    from core.device import load_tensorflow
+    from core.registry import build_model
+    from core.summary import estimate_training, format_seconds, summarize
+
+    load_tensorflow()
+    info = get_dataset_info(config.dataset)
+    options = config.model_options()
+    model = build_model(config.arch, info.input_shape, len(info.class_names), **options)
+    images = int((config.limit or 60000) * (1 - config.val_split))
+    seconds = estimate_training(summarize(model), images, config.batch_size)["seconds_per_epoch"]
+    _err(f"note: the reference {config.arch} takes about {format_seconds(seconds)} per epoch on this "
+         "machine's CPU; --form compact trains the same idea in minutes.")
 
 
 def _clock(seconds: float) -> str:
@@ -195,7 +238,7 @@ def cmd_train(args) -> int:
     from core.datasets import DatasetUnavailableError, get_dataset_info
     from core.modelio import ModelFileError, build_metadata, save_model
     from core.registry import get_arch
-    from core.training import SettingsError, TrainConfig, TrainingDiverged, run_training
+    from core.training import SettingsError, TrainConfig, TrainingDiverged, TrainingOutOfMemory, run_training
 
     try:
         options = _model_options(args)
@@ -205,6 +248,11 @@ def cmd_train(args) -> int:
     config = TrainConfig.for_arch(
         args.arch, form=args.form, options=options, dataset=args.dataset, epochs=args.epochs,
         batch_size=args.batch_size, optimizer=args.optimizer, learning_rate=args.lr, limit=args.limit,
+        momentum=args.momentum, nesterov=args.nesterov or None, weight_decay=args.weight_decay,
+        schedule=args.schedule, warmup=args.warmup, augment=args.augment,
+        early_stopping=args.early_stopping, val_split=args.val_split, seed=args.seed,
+        device=args.device.lower() if args.device else None, mixed_precision=args.mixed_precision,
+        checkpoint=args.checkpoint, tensorboard=args.tensorboard,
     )
     problems = config.errors()
     if args.save and not args.save.endswith(".keras"):
@@ -222,21 +270,34 @@ def cmd_train(args) -> int:
         _err("\nStopping after this batch (Ctrl+C again to abort)…")
         stop.set()
 
+    if config.form == "reference" and args.arch not in ("mlp", "lenet5"):
+        _warn_if_slow(config)
     previous = signal.signal(signal.SIGINT, interrupt)
     progress = TerminalProgress()
     _err(f"Training {args.arch} ({args.form}) on {args.dataset}: {config.epochs} epochs, batch {config.batch_size}, "
-         f"{config.optimizer} lr {config.learning_rate:g} ({config.schedule})")
+         f"{config.optimizer} lr {config.learning_rate:g} ({config.schedule}"
+         + (f", {config.warmup} warm-up" if config.warmup else "") + ")"
+         + (", augmented" if config.augment else ""))
     try:
         result = run_training(config, on_batch=progress.batch, on_epoch=progress.epoch,
                               should_stop=stop.is_set)
-    except (SettingsError, DatasetUnavailableError) as e:
+    except SettingsError as e:
+        for name, message in e.errors.items():
+            _err(f"error: --{name.replace('_', '-')} {message}")
+        return EXIT_USAGE
+    except DatasetUnavailableError as e:
         _err(f"error: {e}")
         return EXIT_USAGE
-    except TrainingDiverged as e:
+    except (TrainingDiverged, TrainingOutOfMemory) as e:
         _err(f"error: {e}")
         return EXIT_FAILED
     finally:
         signal.signal(signal.SIGINT, previous)
+    if result.stopped_early:
+        _err(f"Stopped early after epoch {result.epochs_completed}: the validation loss stopped improving "
+             "(the best weights are kept).")
+    if result.checkpoint_error:
+        _err(f"warning: the checkpoint could not be written: {result.checkpoint_error}")
     saved_to = None
     if args.save:
         info = get_dataset_info(args.dataset)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 from contextlib import contextmanager
 
@@ -72,3 +73,99 @@ def describe_device() -> str:
     if len(names) == 1:
         return f"GPU: {names[0]}"
     return f"{len(names)} GPUs: {', '.join(names)}"
+
+
+_DEVICE_NAME = re.compile(r"^(cpu|gpu)(:\d+)?$")
+
+
+def check_device_name(name) -> str | None:
+    """A message when ``name`` is not ``"auto"``, ``"cpu"``, ``"gpu"`` or ``"cpu:N"``/``"gpu:N"``.
+
+    Whether the device exists is checked when training starts (see :func:`device_scope`),
+    since that needs TensorFlow.
+    """
+    if not isinstance(name, str) or not (name == "auto" or _DEVICE_NAME.match(name.lower())):
+        return f"must be auto, cpu, gpu or a numbered device such as gpu:0, not {name!r}"
+    return None
+
+
+def list_devices() -> list[tuple[str, str]]:
+    """The devices training can use, as (name for :class:`TrainConfig`, label) pairs.
+
+    The first is ``"auto"`` (the first GPU, else the CPU); then each GPU, then each CPU
+    TensorFlow sees (logical devices, so a CPU split for tests shows as several).
+    """
+    tf = load_tensorflow()
+    gpus = tf.config.list_logical_devices("GPU")
+    cpus = tf.config.list_logical_devices("CPU")
+    devices = [("auto", f"Automatic ({'GPU' if gpus else 'CPU, no GPU found'})")]
+    physical = tf.config.list_physical_devices("GPU")
+    for i, device in enumerate(gpus):
+        label = f"GPU {i}"
+        if i < len(physical):
+            details = tf.config.experimental.get_device_details(physical[i])
+            label += f": {details.get('device_name', device.name)}"
+        devices.append((f"gpu:{i}", label))
+    for i, _ in enumerate(cpus):
+        devices.append((f"cpu:{i}" if len(cpus) > 1 else "cpu", f"CPU {i}" if len(cpus) > 1 else "CPU"))
+    return devices
+
+
+def resolve_device(name: str) -> str | None:
+    """The TensorFlow device string for a device name, or None for ``"auto"``.
+
+    Raises:
+        ValueError: when the machine has no such device; the message lists those it has.
+    """
+    if name == "auto":
+        return None
+    tf = load_tensorflow()
+    kind, _, index = name.lower().partition(":")
+    found = tf.config.list_logical_devices(kind.upper())
+    number = int(index or 0)
+    if number >= len(found):
+        have = ", ".join(n for n, _ in list_devices())
+        raise ValueError(f"this machine has no device {name!r}; it has: {have}")
+    return found[number].name
+
+
+@contextmanager
+def device_scope(name: str):
+    """Places the models built and trained inside on the named device."""
+    device = resolve_device(name)
+    if device is None:
+        yield
+        return
+    tf = load_tensorflow()
+    with tf.device(device):
+        yield
+
+
+def precision_policy_name(mode: str, device: str = "auto") -> str:
+    """The Keras dtype policy of a mixed-precision setting on a device.
+
+    Raises:
+        ValueError: for float16 without a GPU (CPUs compute float16 slowly or not at all).
+    """
+    if mode == "off":
+        return "float32"
+    tf = load_tensorflow()
+    on_gpu = device.startswith("gpu") or (device == "auto" and bool(tf.config.list_logical_devices("GPU")))
+    if mode == "auto":
+        return "mixed_float16" if on_gpu else "mixed_bfloat16"
+    if mode == "float16" and not on_gpu:
+        raise ValueError("float16 needs a GPU; on a CPU use bfloat16, or turn mixed precision off")
+    return f"mixed_{mode}"
+
+
+@contextmanager
+def dtype_policy(name: str):
+    """Builds layers with the Keras dtype policy ``name`` inside, then restores the old one."""
+    import keras
+
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)

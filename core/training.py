@@ -19,9 +19,15 @@ import numpy as np
 from core.datasets import DATASETS, Dataset, load_dataset
 from core.device import graph_lock
 from core.registry import ARCHITECTURES, get_arch
+from core.schedules import PLATEAU_FACTOR, PLATEAU_PATIENCE, SCHEDULES, make_schedule
 
 OPTIMIZERS = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
-SCHEDULES = {"constant": "Constant", "cosine": "Cosine decay"}
+MIXED_PRECISION = {
+    "off": "Off (float32)",
+    "auto": "Automatic (float16 on a GPU, bfloat16 on a CPU)",
+    "float16": "float16 (GPU)",
+    "bfloat16": "bfloat16",
+}
 
 BatchCallback = Callable[[dict], None]
 EpochCallback = Callable[[dict], None]
@@ -41,12 +47,38 @@ class SettingsError(ValueError):
 
 
 class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite."""
+    """The loss became NaN, infinite or enormous (see :data:`DIVERGED_LOSS`)."""
+
+
+class TrainingOutOfMemory(RuntimeError):
+    """The device ran out of memory during training."""
+
+
+def tensorboard_available() -> bool:
+    """Whether TensorBoard logs can be written (TensorFlow 2.21 no longer installs it)."""
+    import importlib.util
+
+    return importlib.util.find_spec("tensorboard") is not None
 
 
 @dataclass
 class TrainConfig:
-    """Everything that decides a training run."""
+    """Everything that decides a training run.
+
+    Attributes (besides the obvious ones):
+        momentum, nesterov: of SGD (the other optimisers ignore them).
+        weight_decay: decoupled weight decay of the optimiser (0 for none).
+        schedule: one of :data:`core.schedules.SCHEDULES`.
+        warmup: epochs of linear warm-up at the start (not with ``plateau``).
+        augment: random shifts, rotations and zoom of the training images.
+        early_stopping: stop when the validation loss has not improved for this many
+            epochs and keep the best weights (0: off).
+        device: ``"auto"``, or a TensorFlow device such as ``"cpu"``, ``"gpu:0"``.
+        mixed_precision: one of :data:`MIXED_PRECISION`.
+        checkpoint: a ``.keras`` path where the best model so far is written after each
+            epoch that improves it (None: no checkpoint).
+        tensorboard: a folder for TensorBoard logs (None: no logs).
+    """
 
     arch: str = "lenet5"
     form: str = "compact"
@@ -56,10 +88,20 @@ class TrainConfig:
     batch_size: int = 64
     optimizer: str = "adam"
     learning_rate: float = 3e-3
+    momentum: float = 0.9
+    nesterov: bool = False
+    weight_decay: float = 0.0
     schedule: str = "cosine"
+    warmup: int = 0
+    augment: bool = False
+    early_stopping: int = 0
     val_split: float = 0.1
     limit: int | None = None
     seed: int = 0
+    device: str = "auto"
+    mixed_precision: str = "off"
+    checkpoint: str | None = None
+    tensorboard: str | None = None
 
     @classmethod
     def for_arch(cls, arch: str, **overrides) -> "TrainConfig":
@@ -117,12 +159,46 @@ class TrainConfig:
         if self.optimizer not in OPTIMIZERS:
             errors["optimizer"] = f"must be one of {', '.join(OPTIMIZERS)}, not {self.optimizer!r}"
         number("learning_rate", 0.0, 10.0)
+        number("momentum", 0.0, 0.999, low_open=False)
+        if not isinstance(self.nesterov, bool):
+            errors["nesterov"] = f"must be true or false, not {self.nesterov!r}"
+        elif self.nesterov and self.optimizer == "sgd" and self.momentum == 0:
+            errors["nesterov"] = "needs a momentum above 0"
+        number("weight_decay", 0.0, 0.1, low_open=False)
         if self.schedule not in SCHEDULES:
             errors["schedule"] = f"must be one of {', '.join(SCHEDULES)}, not {self.schedule!r}"
+        integer("warmup", 0, 1000)
+        if "warmup" not in errors and "epochs" not in errors and self.warmup:
+            if self.warmup >= self.epochs:
+                errors["warmup"] = f"must be fewer epochs than the run ({self.epochs}), not {self.warmup}"
+            elif self.schedule == "plateau":
+                errors["warmup"] = "works with the constant, step and cosine schedules, not with plateau"
+        if not isinstance(self.augment, bool):
+            errors["augment"] = f"must be true or false, not {self.augment!r}"
+        integer("early_stopping", 0, 1000)
         number("val_split", 0.0, 0.5, low_open=False)
+        if "val_split" not in errors and self.val_split == 0 and "early_stopping" not in errors \
+                and self.early_stopping:
+            errors["early_stopping"] = "watches the validation loss: set a validation split above 0"
         if self.limit is not None:
             integer("limit", 2, 10_000_000)
         integer("seed", 0, 2**31 - 1)
+        from core.device import check_device_name
+
+        problem = check_device_name(self.device)
+        if problem:
+            errors["device"] = problem
+        if self.mixed_precision not in MIXED_PRECISION:
+            errors["mixed_precision"] = f"must be one of {', '.join(MIXED_PRECISION)}, not {self.mixed_precision!r}"
+        for name in ("checkpoint", "tensorboard"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                errors[name] = f"must be a path, not {value!r}"
+        if "tensorboard" not in errors and self.tensorboard and not tensorboard_available():
+            errors["tensorboard"] = ("needs the TensorBoard package, which is not installed: "
+                                     "run `.venv/bin/pip install tensorboard`, or leave the log folder empty")
+        if "checkpoint" not in errors and self.checkpoint and not self.checkpoint.endswith(".keras"):
+            errors["checkpoint"] = f"model files end in .keras, not {self.checkpoint!r}"
         return errors
 
     def validate(self) -> None:
@@ -148,6 +224,8 @@ class TrainResult:
     history: dict[str, list[float]] = field(default_factory=dict)
     epochs_completed: int = 0
     stopped: bool = False
+    stopped_early: bool = False
+    checkpoint_error: str | None = None
     train_seconds: float = 0.0
     images_per_second: float = 0.0
     test_loss: float | None = None
@@ -160,6 +238,7 @@ class TrainResult:
             "dataset": self.config.dataset,
             "epochs": self.epochs_completed,
             "stopped": self.stopped,
+            "stopped_early": self.stopped_early,
             "test_accuracy": self.test_accuracy,
             "test_loss": self.test_loss,
             "train_seconds": round(self.train_seconds, 3),
@@ -172,16 +251,15 @@ def make_optimizer(config: TrainConfig, steps_per_epoch: int):
     """Builds the Keras optimiser (with its learning-rate schedule) of a config."""
     import keras
 
-    lr = float(config.learning_rate)
-    if config.schedule == "cosine":
-        lr = keras.optimizers.schedules.CosineDecay(
-            lr, decay_steps=max(1, config.epochs * steps_per_epoch), alpha=0.01
-        )
+    lr = make_schedule(config.schedule, float(config.learning_rate), config.epochs * steps_per_epoch,
+                       config.warmup * steps_per_epoch)
+    decay = float(config.weight_decay) or None
     if config.optimizer == "sgd":
-        return keras.optimizers.SGD(lr, momentum=0.9)
+        return keras.optimizers.SGD(lr, momentum=float(config.momentum), nesterov=config.nesterov,
+                                    weight_decay=decay)
     if config.optimizer == "rmsprop":
-        return keras.optimizers.RMSprop(lr)
-    return keras.optimizers.Adam(lr)
+        return keras.optimizers.RMSprop(lr, weight_decay=decay)
+    return keras.optimizers.Adam(lr, weight_decay=decay)
 
 
 AUX_LOSS_WEIGHT = 0.3
@@ -229,6 +307,16 @@ def main_metrics(logs: dict, main_output: str) -> dict:
     return out
 
 
+#: Cross-entropy stays below about 16 (probabilities are clipped at 1e-7); a loss above
+#: this comes from weights that blew up (through the L2 terms), which never recovers.
+DIVERGED_LOSS = 1e6
+
+
+def diverged(loss: float) -> bool:
+    """Whether a training loss means the run has diverged (NaN, infinite or exploded)."""
+    return not math.isfinite(loss) or loss > DIVERGED_LOSS
+
+
 def _progress_callback_class():
     import keras
 
@@ -241,8 +329,10 @@ def _progress_callback_class():
         """
 
         def __init__(self, epochs, steps, batch_size, n_train, interval, on_batch, on_epoch,
-                     on_snapshot, should_stop):
+                     on_snapshot, should_stop, should_pause=None):
             super().__init__()
+            self.should_pause = should_pause or (lambda: False)
+            self.paused_seconds = 0.0
             self.epochs, self.steps, self.batch_size = epochs, steps, batch_size
             self.n_train = n_train
             self.interval = interval
@@ -271,8 +361,28 @@ def _progress_callback_class():
             self.last_seen = 0
             self.last_batch = 0
 
+        def _wait_while_paused(self):
+            """Sleeps (no CPU used) while paused; the pause does not count as training time."""
+            if not self.should_pause() or self.should_stop():
+                return
+            began = time.perf_counter()
+            while self.should_pause() and not self.should_stop():
+                time.sleep(0.05)
+            paused = time.perf_counter() - began
+            self.paused_seconds += paused
+            self.epoch_start += paused
+            self.train_start += paused
+
+        def learning_rate(self) -> float:
+            """The optimiser's current learning rate (after schedule and plateau drops)."""
+            try:
+                return float(np.asarray(self.model.optimizer.learning_rate))
+            except (AttributeError, TypeError, ValueError):
+                return float("nan")
+
         def on_train_batch_end(self, batch, logs=None):
             done = batch + 1
+            self._wait_while_paused()
             if self.should_stop():
                 self._stop()
             now = time.perf_counter()
@@ -287,7 +397,7 @@ def _progress_callback_class():
             # previous report from the running sums.
             recent_loss = (loss * seen - self.last_sum) / recent if recent else loss
             recent_acc = (acc * seen - self.last_acc_sum) / recent if recent else acc
-            if not math.isfinite(loss):
+            if diverged(loss):
                 self.diverged = True
                 self._stop()
             elapsed_epoch = now - self.epoch_start
@@ -299,6 +409,7 @@ def _progress_callback_class():
                     "loss": recent_loss, "accuracy": recent_acc,
                     "epoch_loss": loss, "epoch_accuracy": acc,
                     "images_per_second": rate,
+                    "learning_rate": self.learning_rate(),
                     "elapsed": now - self.train_start,
                     "progress": (self.epoch + done / self.steps) / self.epochs,
                 })
@@ -318,16 +429,17 @@ def _progress_callback_class():
                 "epoch": epoch, "epochs": self.epochs, "seconds": seconds,
                 "images_per_second": seen / seconds if seconds > 0 else 0.0,
                 "complete": not self.stop_requested,
+                "learning_rate": self.learning_rate(),
             }
             info.update(main_metrics(logs, self.main_output))
             self.images_seen += seen
-            if not math.isfinite(info.get("loss", 0.0)):
+            if diverged(info.get("loss", 0.0)):
                 self.diverged = True
                 self._stop()
                 return
             if not self.stop_requested:
                 self.epochs_completed = epoch + 1
-                for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+                for key in ("loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"):
                     if key in info:
                         self.history.setdefault(key, []).append(info[key])
                 if self.on_snapshot:
@@ -336,6 +448,66 @@ def _progress_callback_class():
                 self.on_epoch(info)
 
     return Progress
+
+
+AUGMENT_SHIFT = 0.1  # of the image side
+AUGMENT_ROTATION = 10 / 360  # of a turn: ±10 degrees
+AUGMENT_ZOOM = 0.1
+
+
+def augmentation_layers(seed: int):
+    """Random shifts (±10%), rotations (±10°) and zoom (±10%) filling with black, as MNIST's
+    background is black."""
+    import keras
+    from keras import layers
+
+    return keras.Sequential([
+        layers.RandomTranslation(AUGMENT_SHIFT, AUGMENT_SHIFT, fill_mode="constant", seed=seed),
+        layers.RandomRotation(AUGMENT_ROTATION, fill_mode="constant", seed=seed + 1),
+        layers.RandomZoom(AUGMENT_ZOOM, fill_mode="constant", seed=seed + 2),
+    ], name="augmentation")
+
+
+def _augmented_batches(x, y, batch_size: int, seed: int):
+    """A shuffled, augmented, prefetched ``tf.data`` pipeline over in-memory arrays."""
+    import tensorflow as tf
+
+    augment = augmentation_layers(seed)
+    ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    # One map call at a time: parallel calls would race on the layers' random state, and
+    # the same seed must give the same curves. Prefetching overlaps it with training.
+    ds = ds.batch(batch_size).map(lambda a, b: (augment(a, training=True), b))
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def _checkpoint_callback_class():
+    import keras
+
+    class BestCheckpoint(keras.callbacks.Callback):
+        """Writes the model atomically after each epoch that lowers the watched loss."""
+
+        def __init__(self, path, monitor, metadata):
+            super().__init__()
+            self.path, self.monitor, self.metadata = path, monitor, metadata
+            self.best = math.inf
+            self.error = None
+
+        def on_epoch_end(self, epoch, logs=None):
+            value = (logs or {}).get(self.monitor)
+            if value is None or not math.isfinite(value) or value >= self.best:
+                return
+            self.best = float(value)
+            from core.modelio import ModelFileError, save_model
+            from core.registry import inference_model
+
+            metadata = {**self.metadata, "epochs_completed": epoch + 1, self.monitor: self.best,
+                        "checkpoint": True}
+            try:
+                save_model(inference_model(self.model), self.path, metadata)
+            except ModelFileError as e:  # training goes on; the final save can go elsewhere
+                self.error = str(e)
+
+    return BestCheckpoint
 
 
 def train_model(
@@ -347,6 +519,7 @@ def train_model(
     on_epoch: EpochCallback | None = None,
     on_snapshot: SnapshotCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
+    should_pause: Callable[[], bool] | None = None,
     report_interval: float = 0.1,
 ) -> TrainResult:
     """Trains a built model on a loaded dataset.
@@ -359,22 +532,28 @@ def train_model(
             epoch with ``epoch``, ``epochs``, ``batch``, ``batches``, ``loss`` and
             ``accuracy`` (means over the batches since the last report), ``epoch_loss`` and
             ``epoch_accuracy`` (means since the epoch began), ``images_per_second``,
-            ``elapsed`` and ``progress`` (0 to 1).
+            ``learning_rate``, ``elapsed`` and ``progress`` (0 to 1).
         on_epoch: called after each epoch with ``loss``, ``accuracy``, ``val_loss``,
-            ``val_accuracy``, ``seconds``, ``images_per_second`` and ``complete`` (False for
-            an epoch cut short by a stop).
+            ``val_accuracy``, ``learning_rate``, ``seconds``, ``images_per_second`` and
+            ``complete`` (False for an epoch cut short by a stop).
         on_snapshot: called after each complete epoch with the weights (NumPy arrays), a
             copy that other threads may use while training goes on. It runs in the
             training thread with :data:`core.device.graph_lock` held, so it may build a
             model to hand over to another thread.
         should_stop: polled after every batch; training ends within a batch once it
             returns True, keeping the weights as they are.
+        should_pause: polled after every batch; while it returns True the training thread
+            sleeps (no CPU used), and the pause counts neither in images per second nor
+            in the ETA.
 
     Raises:
         SettingsError: for unusable settings.
         TrainingDiverged: when the loss becomes NaN or infinite.
+        TrainingOutOfMemory: when the device runs out of memory.
     """
     import keras
+
+    from core.device import device_scope
 
     config.validate()
     keras.utils.set_random_seed(config.seed)
@@ -383,40 +562,72 @@ def train_model(
     if n_train == 0:
         raise SettingsError({"limit": "leaves no training images"})
     steps = math.ceil(n_train / config.batch_size)
-    with graph_lock:
-        compile_model(model, config, steps)
     validation = None
     if len(data.x_val):
         validation = (data.x_val.astype("float32"), targets(model, data.y_val))
+    monitor = "val_loss" if validation else "loss"
     progress = _progress_callback_class()(
         config.epochs, steps, config.batch_size, n_train, report_interval,
-        on_batch, on_epoch, on_snapshot, should_stop,
+        on_batch, on_epoch, on_snapshot, should_stop, should_pause,
     )
+    callbacks = [progress]
+    if config.early_stopping:
+        callbacks.append(keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=config.early_stopping, restore_best_weights=True))
+    if config.schedule == "plateau":
+        callbacks.append(keras.callbacks.ReduceLROnPlateau(
+            monitor=monitor, factor=PLATEAU_FACTOR, patience=PLATEAU_PATIENCE, min_lr=1e-7))
+    checkpoint = None
+    if config.checkpoint:
+        checkpoint = _checkpoint_callback_class()(config.checkpoint, monitor, {
+            "arch": config.arch, "arch_name": get_arch(config.arch).name, "dataset": config.dataset,
+            "class_names": list(data.info.class_names), "input_shape": list(data.input_shape),
+            "config": config.to_dict(),
+        })
+        callbacks.append(checkpoint)
+    if config.tensorboard:
+        callbacks.append(keras.callbacks.TensorBoard(log_dir=config.tensorboard, update_freq="epoch"))
     start = time.perf_counter()
     # fit traces its steps and creates tf.data iterators every epoch: no other thread
     # may build graphs meanwhile (see core.device.graph_lock).
-    with graph_lock:
-        model.fit(
-            x_train, targets(model, data.y_train),
-            batch_size=config.batch_size, epochs=config.epochs,
-            validation_data=validation, shuffle=True, verbose=0,
-            callbacks=[progress],
-        )
-    seconds = time.perf_counter() - start
+    try:
+        with graph_lock, device_scope(config.device):
+            compile_model(model, config, steps)
+            if config.augment:
+                inputs = (_augmented_batches(x_train, targets(model, data.y_train), config.batch_size,
+                                             config.seed),)
+                fit_args = {"shuffle": False}  # the pipeline shuffles
+            else:
+                inputs = (x_train, targets(model, data.y_train))
+                fit_args = {"batch_size": config.batch_size, "shuffle": True}
+            model.fit(*inputs, epochs=config.epochs, validation_data=validation, verbose=0,
+                      callbacks=callbacks, **fit_args)
+    except Exception as e:
+        if isinstance(e, MemoryError) or type(e).__name__ == "ResourceExhaustedError":
+            raise TrainingOutOfMemory(
+                f"Out of memory at batch size {config.batch_size}: training stopped. Try a smaller "
+                "batch size" + (", or the compact form." if config.form == "reference" else ".")
+            ) from e
+        raise
+    seconds = time.perf_counter() - start - progress.paused_seconds
     if progress.diverged:
         raise TrainingDiverged(
-            "The loss became NaN or infinite, so training stopped. "
+            "The loss became NaN, infinite or enormous, so training stopped. "
             f"Try a lower learning rate (now {config.learning_rate:g}), e.g. "
             f"{config.learning_rate / 10:g}."
         )
     from core.registry import inference_model
 
-    return TrainResult(
+    result = TrainResult(
         config=config, model=inference_model(model), history=progress.history,
         epochs_completed=progress.epochs_completed, stopped=progress.stop_requested,
+        stopped_early=bool(config.early_stopping) and not progress.stop_requested
+        and progress.epochs_completed < config.epochs,
         train_seconds=seconds,
         images_per_second=progress.images_seen / seconds if seconds > 0 else 0.0,
+        checkpoint_error=checkpoint.error if checkpoint else None,
     )
+    return result
 
 
 def run_training(
@@ -435,8 +646,8 @@ def run_training(
         evaluate: measure test loss and accuracy after training.
         should_abort: when it returns True after training, the test evaluation is skipped
             (the window is closing).
-        **callbacks: ``on_batch``, ``on_epoch``, ``on_snapshot``, ``should_stop`` and
-            ``report_interval``, passed to :func:`train_model`.
+        **callbacks: ``on_batch``, ``on_epoch``, ``on_snapshot``, ``should_stop``,
+            ``should_pause`` and ``report_interval``, passed to :func:`train_model`.
     """
     from core.device import load_tensorflow
     from core.evaluation import evaluate_classifier
@@ -447,7 +658,20 @@ def run_training(
     if data is None:
         data = load_dataset(config.dataset, val_split=config.val_split, limit=config.limit,
                             seed=config.seed)
-    with graph_lock:
+    from core.device import device_scope, dtype_policy, precision_policy_name, resolve_device
+
+    try:
+        resolve_device(config.device)
+    except ValueError as e:
+        raise SettingsError({"device": str(e)}) from e
+    try:
+        policy = precision_policy_name(config.mixed_precision, config.device)
+    except ValueError as e:
+        raise SettingsError({"mixed_precision": str(e)}) from e
+    import keras
+
+    keras.utils.set_random_seed(config.seed)  # the initial weights too
+    with graph_lock, device_scope(config.device), dtype_policy(policy):
         model = build_model(config.arch, data.input_shape, data.num_classes, **config.model_options())
     result = train_model(model, data, config, **callbacks)
     if evaluate and not (should_abort and should_abort()) and len(data.x_test):

@@ -23,6 +23,7 @@ class Engine(QObject):
     """TensorFlow work for the window; lives in a worker thread."""
 
     ready = Signal(str)  # device description
+    devices = Signal(list)  # [(name, label)] of core.device.list_devices
     summary_ready = Signal(int, dict)  # request id, core.summary.to_dict(...)
     summary_failed = Signal(int, str)
     model_ready = Signal(dict)  # description, input_shape, class_names, source, path
@@ -51,6 +52,9 @@ class Engine(QObject):
             self.ready.emit(f"TensorFlow failed to load: {e}")
             return
         self.ready.emit(device)
+        from core.device import list_devices
+
+        self.devices.emit(list_devices())
         if BUNDLED_MODEL.is_file() and self._predictor is None:
             self._load(BUNDLED_MODEL, source="bundled")
 

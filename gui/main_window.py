@@ -98,11 +98,17 @@ class MainWindow(QMainWindow):
         self.start_button = QPushButton("Start training")
         self.start_button.setToolTip("Train the chosen network with these settings (Ctrl+Enter).")
         self.start_button.setDefault(True)
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setToolTip("Hold training after the current batch, freeing the CPU; "
+                                     "press again to resume (Ctrl+P).")
+        self.pause_button.setCheckable(True)
+        self.pause_button.setEnabled(False)
         self.stop_button = QPushButton("Stop")
-        self.stop_button.setToolTip("Stop after the current batch and keep the model as it is (Esc).")
+        self.stop_button.setToolTip("Stop after the current batch, keep the model as it is and save it (Esc).")
         self.stop_button.setEnabled(False)
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button)
+        buttons.addWidget(self.pause_button)
         buttons.addWidget(self.stop_button)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
@@ -131,6 +137,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.plots, "Training curves")
         self.tabs.addTab(layers_page, "Layers")
+        self.tabs.addTab(self.summary_view.diagram_page, "Diagram")
 
         self.canvas = DrawingCanvas()
         self.clear_button = QPushButton("Clear")
@@ -188,6 +195,10 @@ class MainWindow(QMainWindow):
         self.save_action = action("&Save model…", QKeySequence.StandardKey.Save, self.save_model,
                                   "Save the model the canvas uses as a .keras file.", file_menu)
         self.save_action.setEnabled(False)
+        self.checkpoint_action = action(
+            "Open last &checkpoint", QKeySequence("Ctrl+Shift+O"), self.open_last_checkpoint,
+            "Open the newest model saved by training here (best-so-far checkpoints survive a crash).",
+            file_menu)
         file_menu.addSeparator()
         action("&Quit", QKeySequence.StandardKey.Quit, self.close, "Close the window.", file_menu)
         train_menu = self.menuBar().addMenu("&Train")
@@ -195,9 +206,16 @@ class MainWindow(QMainWindow):
                                    self.start_training, "Start training.", train_menu)
         self.stop_action = action("S&top", QKeySequence("Esc"), self.stop_training,
                                   "Stop training after the current batch.", train_menu)
+        self.pause_action = action("&Pause / Resume", QKeySequence("Ctrl+P"), self.toggle_pause,
+                                   "Hold training (freeing the CPU), or go on.", train_menu)
+        self.pause_action.setEnabled(False)
         self.stop_action.setEnabled(False)
-        action("&Reset to defaults", None, lambda: self.settings.apply_defaults(self.settings.current_arch()),
+        action("&Reset to defaults", QKeySequence("Ctrl+R"), self.settings.reset_defaults,
                "Set every setting to the architecture's defaults.", train_menu)
+        action("&More settings", QKeySequence("Ctrl+M"),
+               lambda: self.settings.set_advanced_visible(not self.settings.advanced.isVisible()),
+               "Show or hide momentum, weight decay, warm-up, augmentation, early stopping and more.",
+               train_menu)
         canvas_menu = self.menuBar().addMenu("&Canvas")
         action("&Clear", [QKeySequence.StandardKey.Delete, QKeySequence("Backspace")], self.canvas.clear,
                "Clear the drawing.", canvas_menu)
@@ -223,6 +241,8 @@ class MainWindow(QMainWindow):
 
         self.start_button.clicked.connect(self.start_training)
         self.stop_button.clicked.connect(self.stop_training)
+        self.pause_button.clicked.connect(self.toggle_pause)
+        self.engine.devices.connect(self.settings.set_devices)
         self.clear_button.clicked.connect(self.canvas.clear)
         self.settings.arch_changed.connect(self._on_arch_changed)
         self.settings.dataset.currentIndexChanged.connect(self.refresh_summary)
@@ -344,6 +364,11 @@ class MainWindow(QMainWindow):
         self.start_action.setEnabled(not self.is_training)
         self.stop_button.setEnabled(self.is_training)
         self.stop_action.setEnabled(self.is_training)
+        self.pause_button.setEnabled(self.is_training)
+        self.pause_action.setEnabled(self.is_training)
+        if not self.is_training:
+            self.pause_button.setChecked(False)
+            self.pause_button.setText("Pause")
 
     def start_training(self, config=None, data=None, confirmed: bool = False) -> bool:
         """Starts training with the panel's settings (or ``config``); False if refused.
@@ -419,7 +444,12 @@ class MainWindow(QMainWindow):
 
         self.train_thread = QThread(self)
         self.train_thread.setObjectName("training")
-        self.worker = TrainingWorker(config, data)
+        folder = self.checkpoints_dir()
+        if config.checkpoint is None and folder:
+            config.checkpoint = str(Path(folder) / f"{config.arch}-best.keras")
+        last = str(Path(folder) / f"{config.arch}-last.keras") if folder else None
+        self.worker = TrainingWorker(config, data, last_model_path=last)
+        self.worker.paused.connect(self._on_paused)
         self.worker.moveToThread(self.train_thread)
         self.train_thread.started.connect(self.worker.run)
         self.worker.done.connect(self.train_thread.quit, Qt.ConnectionType.DirectConnection)
@@ -438,8 +468,27 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Training {get_arch(config.arch).name}…")
         return True
 
+    def toggle_pause(self):
+        """Pauses training, or resumes it when paused."""
+        if self.worker is None or self.worker.stopping:
+            return
+        if self.worker.is_paused:
+            self.worker.resume()
+        else:
+            self.worker.pause()
+
+    def _on_paused(self, paused: bool):
+        self.pause_button.setChecked(paused)
+        self.pause_button.setText("Resume" if paused else "Pause")
+        if paused:
+            self.progress.setFormat("Paused — press Resume (Ctrl+P) to go on")
+            self.statusBar().showMessage("Paused after the current batch; the CPU is free.")
+        else:
+            self.statusBar().showMessage("Resumed.", 3000)
+
     def stop_training(self):
         if self.worker is not None and not self.worker.stopping:
+            self.worker.resume()
             self.worker.stop()
             self.progress.setFormat("Stopping…")
             self.statusBar().showMessage("Stopping after the current batch…")
@@ -449,6 +498,8 @@ class MainWindow(QMainWindow):
 
     def _on_progress(self, p: dict):
         self.plots.add_batch(p)
+        if self.worker is not None and self.worker.is_paused:
+            return  # a report queued before the pause: keep "Paused" showing
         fraction = p["progress"]
         self.progress.setValue(int(1000 * fraction))
         elapsed = time.perf_counter() - self._train_started
@@ -476,8 +527,20 @@ class MainWindow(QMainWindow):
         text = f"<b>{state}</b> after {result['epochs']} full epoch(s) in {format_duration(result['train_seconds'])}"
         if acc is not None:
             text += f"<br>Test accuracy <b>{100 * acc:.2f}%</b>, loss {result['test_loss']:.4f}"
-        text += f"<br>{result['images_per_second']:,.0f} images/s. Save it with Ctrl+S."
+        if result.get("stopped_early"):
+            text += "<br>Stopped early: the validation loss stopped improving; the best epoch's weights are kept."
+        text += f"<br>{result['images_per_second']:,.0f} images/s."
+        if result.get("saved_to"):
+            text += f"<br>Saved as {Path(result['saved_to']).name} (File › Open last checkpoint); Ctrl+S saves a copy."
+        else:
+            text += " Save it with Ctrl+S."
         self.result_label.setText(text)
+        self.result_label.setToolTip(result.get("saved_to") or "")
+        problems = [p for p in (result.get("save_error"), result.get("checkpoint_error")) if p]
+        if problems:
+            self._warn("The model was not saved automatically",
+                       problems[0] + "\n\nThe trained model is still in use on the canvas: save it "
+                       "elsewhere with File › Save model (Ctrl+S).")
         self.progress.setValue(1000 if not result["stopped"] else self.progress.value())
         self.progress.setFormat(state)
         self.statusBar().showMessage("Training finished; the canvas uses the new model.", 8000)
@@ -504,6 +567,22 @@ class MainWindow(QMainWindow):
     # ----------------------------------------------------------------- files
     def _models_dir(self) -> str:
         return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+
+    def checkpoints_dir(self) -> str | None:
+        """Where training writes its best-so-far checkpoint and its last model."""
+        base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+        return str(Path(base) / "checkpoints") if base else None
+
+    def open_last_checkpoint(self):
+        """Loads the newest model in the checkpoints folder (after a crash, the best so far)."""
+        folder = self.checkpoints_dir()
+        files = sorted(Path(folder).glob("*.keras"), key=lambda p: p.stat().st_mtime) if folder else []
+        files = [f for f in files if not f.name.startswith(".")]
+        if not files:
+            self._warn("No checkpoint yet", f"Training here writes checkpoints to {folder}; there are none yet.")
+            return
+        self.statusBar().showMessage(f"Loading {files[-1].name}…")
+        self.request_load.emit(str(files[-1]))
 
     def open_model(self):
         path, _ = QFileDialog.getOpenFileName(self, "Open model", self._models_dir(), "Keras models (*.keras)")

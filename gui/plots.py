@@ -43,7 +43,8 @@ def nice_ceiling(value: float) -> float:
 
 
 class TrainingPlots(FigureCanvasQTAgg):
-    """Two axes, loss and accuracy, with training (per report) and validation (per epoch).
+    """Loss and accuracy, training (per report) and validation (per epoch), and under them
+    the learning rate as the schedule moves it.
 
     Points are added at any rate with :meth:`add_batch` and :meth:`add_epoch`; the figure
     is updated at most every ``REDRAW_MS`` milliseconds and only when something changed.
@@ -55,11 +56,14 @@ class TrainingPlots(FigureCanvasQTAgg):
         self.figure = Figure(figsize=(6, 4), layout="constrained")
         super().__init__(self.figure)
         self.setParent(parent)
-        self.ax_loss = self.figure.add_subplot(1, 2, 1)
-        self.ax_acc = self.figure.add_subplot(1, 2, 2)
+        grid = self.figure.add_gridspec(2, 2, height_ratios=(3, 1))
+        self.ax_loss = self.figure.add_subplot(grid[0, 0])
+        self.ax_acc = self.figure.add_subplot(grid[0, 1])
+        self.ax_lr = self.figure.add_subplot(grid[1, :])
         self.train_x: list[float] = []
         self.train_loss: list[float] = []
         self.train_acc: list[float] = []
+        self.train_lr: list[float] = []
         self.val_x: list[float] = []
         self.val_loss: list[float] = []
         self.val_acc: list[float] = []
@@ -71,8 +75,14 @@ class TrainingPlots(FigureCanvasQTAgg):
         (self.line_train_acc,) = self.ax_acc.plot([], [], color="#2171b5", lw=1.2, label="training", **style)
         (self.line_val_acc,) = self.ax_acc.plot([], [], "o-", color="#e6550d", lw=1.5, ms=4,
                                                 label="validation", **style)
-        self.lines = (self.line_train_loss, self.line_val_loss, self.line_train_acc, self.line_val_acc)
+        (self.line_lr,) = self.ax_lr.plot([], [], color="#31a354", lw=1.2, drawstyle="steps-post", **style)
+        self.lines = (self.line_train_loss, self.line_val_loss, self.line_train_acc, self.line_val_acc,
+                      self.line_lr)
         self.ax_loss.set_yscale("log")  # from 2.3 down to 0.01: every stage stays visible
+        self.ax_lr.set_yscale("log")  # decays span two or three decades
+        self.ax_lr.set_ylabel("learning rate", fontsize="small")
+        self.ax_lr.grid(True, alpha=0.3, which="major")
+        self.ax_lr.tick_params(labelsize="small")
         for ax, title, where in ((self.ax_loss, "Loss (log scale)", "upper right"),
                                  (self.ax_acc, "Accuracy", "lower right")):
             ax.set_title(title)
@@ -108,7 +118,8 @@ class TrainingPlots(FigureCanvasQTAgg):
         self._redraw_if_dirty()
 
     def clear(self) -> None:
-        for values in (self.train_x, self.train_loss, self.train_acc, self.val_x, self.val_loss, self.val_acc):
+        for values in (self.train_x, self.train_loss, self.train_acc, self.train_lr, self.val_x, self.val_loss,
+                       self.val_acc):
             values.clear()
         self._dirty = True
         self._redraw_if_dirty()
@@ -117,6 +128,7 @@ class TrainingPlots(FigureCanvasQTAgg):
         self.train_x.append(p["epoch"] + p["batch"] / p["batches"])
         self.train_loss.append(p["loss"])
         self.train_acc.append(p["accuracy"])
+        self.train_lr.append(p.get("learning_rate", float("nan")))
         self._dirty = True
 
     def add_epoch(self, e: dict) -> None:
@@ -140,12 +152,17 @@ class TrainingPlots(FigureCanvasQTAgg):
         accs = [v for x, v in zip(self.train_x + self.val_x, self.train_acc + self.val_acc)
                 if x >= warm and math.isfinite(v)]
         acc_bottom = math.floor(min(accs) * 20) / 20 if accs else 0.0
-        return right, loss_bottom, loss_top, min(acc_bottom, 0.9)
+        rates = [v for v in self.train_lr if math.isfinite(v) and v > 0]
+        lr_bottom = 10 ** math.floor(math.log10(min(rates))) if rates else 1e-4
+        lr_top = 10 ** math.ceil(math.log10(max(rates) * 1.0001)) if rates else 1e-2
+        return right, loss_bottom, loss_top, min(acc_bottom, 0.9), lr_bottom, lr_top
 
     def _apply_limits(self, limits) -> None:
-        right, loss_bottom, loss_top, acc_bottom = limits
+        right, loss_bottom, loss_top, acc_bottom, lr_bottom, lr_top = limits
         self.ax_loss.set_xlim(0, right)
         self.ax_acc.set_xlim(0, right)
+        self.ax_lr.set_xlim(0, right)
+        self.ax_lr.set_ylim(lr_bottom, lr_top)
         self.ax_loss.set_ylim(loss_bottom, loss_top)
         self.ax_acc.set_ylim(acc_bottom, 1.0)
         self._limits = limits
@@ -164,6 +181,7 @@ class TrainingPlots(FigureCanvasQTAgg):
         self.line_train_acc.set_data(*decimate(self.train_x, smooth(self.train_acc)))
         self.line_val_loss.set_data(self.val_x, self.val_loss)
         self.line_val_acc.set_data(self.val_x, self.val_acc)
+        self.line_lr.set_data(*decimate(self.train_x, self.train_lr))
         hint_changed = self.hint.get_visible() != (not self.train_x)
         self.hint.set_visible(not self.train_x)
         limits = self._wanted_limits()

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QFormLayout, QLabel, QLineEdit, QSpinBox, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+    QSpinBox, QToolButton, QVBoxLayout, QWidget,
 )
 
 from core.datasets import DATASETS, availability
 from core.registry import ARCHITECTURES, DEFAULT_ARCH, get_arch
-from core.training import OPTIMIZERS, SCHEDULES, TrainConfig
+from core.schedules import SCHEDULES
+from core.training import MIXED_PRECISION, OPTIMIZERS, TrainConfig
+
+#: Settings that are numbers typed as text (so that "abc" or "nan" get a message).
+NUMBER_FIELDS = ("learning_rate", "momentum", "weight_decay", "val_split")
 
 ERROR_STYLE = "color: #c0392b;"
 
@@ -65,15 +70,116 @@ class SettingsPanel(QWidget):
         self.schedule.setToolTip("Cosine decay lowers the learning rate smoothly to 1% by the "
                                  "last step, which usually gains a few tenths of a percent.")
 
+        self.momentum = QLineEdit()
+        self.momentum.setToolTip("SGD momentum, from 0 to 0.999 (0.9 is usual). Other optimisers ignore it.")
+        self.nesterov = QCheckBox("Nesterov momentum")
+        self.nesterov.setToolTip("SGD looks ahead along the momentum before taking the gradient.")
+        self.weight_decay = QLineEdit()
+        self.weight_decay.setToolTip("Decoupled weight decay (0 for none, e.g. 1e-4): shrinks the "
+                                     "weights a little every step, which regularises.")
+        self.warmup = QSpinBox()
+        self.warmup.setRange(0, 1000)
+        self.warmup.setSpecialValueText("None")
+        self.warmup.setSuffix(" epoch(s)")
+        self.warmup.setToolTip("Raise the learning rate linearly from almost 0 over these first "
+                               "epochs: helps large batches and deep networks start stably.")
+        self.augment = QCheckBox("Augment (shift, rotate, zoom)")
+        self.augment.setToolTip("Train on randomly shifted (±10%), rotated (±10°) and zoomed (±10%) "
+                                "copies of the images: a little slower to learn, better on drawings.")
+        self.early_stopping = QSpinBox()
+        self.early_stopping.setRange(0, 1000)
+        self.early_stopping.setSpecialValueText("Off")
+        self.early_stopping.setPrefix("patience ")
+        self.early_stopping.setToolTip("Stop when the validation loss has not improved for this "
+                                       "many epochs, and keep the best weights.")
+        self.val_split = QLineEdit()
+        self.val_split.setToolTip("Fraction of the training images held out to validate, 0 to 0.5.")
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setToolTip("Random seed: the same seed gives the same curves on the CPU.")
+        self.device = QComboBox()
+        self.device.addItem("Automatic", "auto")
+        self.device.setToolTip("Where to train. The list fills in when TensorFlow has loaded.")
+        self.mixed_precision = QComboBox()
+        for key, name in MIXED_PRECISION.items():
+            self.mixed_precision.addItem(name, key)
+        self.mixed_precision.setToolTip("Compute in 16-bit floats (weights stay 32-bit): up to 2-3× "
+                                        "faster on recent GPUs. float16 needs a GPU.")
+        self.tensorboard = QLineEdit()
+        self.tensorboard.setPlaceholderText("No TensorBoard logs")
+        self.tensorboard.setClearButtonEnabled(True)
+        self.tensorboard.setToolTip("A folder for TensorBoard logs (needs the tensorboard package); "
+                                    "empty for none.")
+        browse = QPushButton("…")
+        browse.setFixedWidth(28)
+        browse.setToolTip("Choose the TensorBoard log folder.")
+        browse.clicked.connect(self._choose_tensorboard)
+        tensorboard_row = QWidget()
+        row = QHBoxLayout(tensorboard_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.tensorboard, 1)
+        row.addWidget(browse)
+
         self.error_labels: dict[str, QLabel] = {}
-        form = QFormLayout()
-        for key, label, widget in (
+        basic = self._form((
             ("arch", "&Architecture", self.arch), ("form", "&Form", self.form),
             ("dataset", "&Dataset", self.dataset),
             ("epochs", "&Epochs", self.epochs), ("batch_size", "&Batch size", self.batch_size),
             ("optimizer", "&Optimizer", self.optimizer), ("learning_rate", "&Learning rate", self.learning_rate),
             ("schedule", "Sc&hedule", self.schedule),
-        ):
+        ))
+        self.advanced = QWidget()
+        advanced = self._form((
+            ("momentum", "Mo&mentum", self.momentum), ("nesterov", "", self.nesterov),
+            ("weight_decay", "&Weight decay", self.weight_decay), ("warmup", "&Warm-up", self.warmup),
+            ("augment", "", self.augment), ("early_stopping", "Early sto&p", self.early_stopping),
+            ("val_split", "&Validation", self.val_split), ("seed", "See&d", self.seed),
+            ("device", "De&vice", self.device), ("mixed_precision", "Precision", self.mixed_precision),
+            ("tensorboard", "TensorBoard", tensorboard_row),
+        ))
+        self.advanced.setLayout(advanced)
+        self.advanced_toggle = QToolButton()
+        self.advanced_toggle.setText("More settings")
+        self.advanced_toggle.setCheckable(True)
+        self.advanced_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.advanced_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.advanced_toggle.setAutoRaise(True)
+        self.advanced_toggle.setToolTip("Momentum, weight decay, warm-up, augmentation, early "
+                                        "stopping, validation split, seed, device, precision.")
+        self.advanced_toggle.toggled.connect(self.set_advanced_visible)
+        self.advanced.hide()
+        self.reset_button = QPushButton("Reset to defaults")
+        self.reset_button.setToolTip("Set every setting to the architecture's defaults (Ctrl+R).")
+        self.reset_button.clicked.connect(self.reset_defaults)
+        toggles = QHBoxLayout()
+        toggles.addWidget(self.advanced_toggle)
+        toggles.addStretch(1)
+        toggles.addWidget(self.reset_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(basic)
+        layout.addLayout(toggles)
+        layout.addWidget(self.advanced)
+
+        self.apply_defaults(DEFAULT_ARCH)
+        self.arch.currentIndexChanged.connect(self._on_arch_changed)
+        for signal in (self.dataset.currentIndexChanged, self.epochs.valueChanged,
+                       self.batch_size.valueChanged, self.optimizer.currentIndexChanged,
+                       self.learning_rate.textChanged, self.schedule.currentIndexChanged,
+                       self.momentum.textChanged, self.nesterov.toggled, self.weight_decay.textChanged,
+                       self.warmup.valueChanged, self.augment.toggled, self.early_stopping.valueChanged,
+                       self.val_split.textChanged, self.seed.valueChanged, self.device.currentIndexChanged,
+                       self.mixed_precision.currentIndexChanged, self.tensorboard.textChanged):
+            signal.connect(self.check)
+        self.optimizer.currentIndexChanged.connect(self._update_enabled)
+        self._valid = True
+        self._locked = False
+        self._update_enabled()
+        self.check()
+
+    def _form(self, rows) -> QFormLayout:
+        form = QFormLayout()
+        for key, label, widget in rows:
             error = QLabel()
             error.setStyleSheet(ERROR_STYLE)
             error.setWordWrap(True)
@@ -86,17 +192,38 @@ class SettingsPanel(QWidget):
             caption = QLabel(label)
             caption.setBuddy(widget)
             form.addRow(caption, box)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(form)
+        return form
 
-        self.apply_defaults(DEFAULT_ARCH)
-        self.arch.currentIndexChanged.connect(self._on_arch_changed)
-        for signal in (self.dataset.currentIndexChanged, self.epochs.valueChanged,
-                       self.batch_size.valueChanged, self.optimizer.currentIndexChanged,
-                       self.learning_rate.textChanged, self.schedule.currentIndexChanged):
-            signal.connect(self.check)
-        self._valid = True
+    def set_advanced_visible(self, visible: bool) -> None:
+        self.advanced.setVisible(visible)
+        self.advanced_toggle.setArrowType(Qt.ArrowType.DownArrow if visible else Qt.ArrowType.RightArrow)
+        if self.advanced_toggle.isChecked() != visible:
+            self.advanced_toggle.setChecked(visible)
+
+    def set_devices(self, devices: list[tuple[str, str]]) -> None:
+        """Fills the device picker with (name, label) pairs from :func:`core.device.list_devices`."""
+        current = self.device.currentData()
+        self.device.blockSignals(True)
+        self.device.clear()
+        for name, label in devices:
+            self.device.addItem(label, name)
+        index = self.device.findData(current)
+        self.device.setCurrentIndex(max(0, index))
+        self.device.blockSignals(False)
+        self.check()
+
+    def _choose_tensorboard(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "TensorBoard log folder", self.tensorboard.text())
+        if folder:
+            self.tensorboard.setText(folder)
+
+    def _update_enabled(self) -> None:
+        sgd = self.optimizer.currentData() == "sgd"
+        for widget in (self.momentum, self.nesterov):
+            widget.setEnabled(sgd and not self._locked)
+
+    def reset_defaults(self) -> None:
+        self.apply_defaults(self.current_arch())
         self.check()
 
     def current_arch(self) -> str:
@@ -116,14 +243,25 @@ class SettingsPanel(QWidget):
         self.optimizer.setCurrentIndex(self.optimizer.findData(d.optimizer))
         self.learning_rate.setText(f"{d.learning_rate:g}")
         self.schedule.setCurrentIndex(self.schedule.findData(d.schedule))
+        base = TrainConfig()
+        self.momentum.setText(f"{base.momentum:g}")
+        self.nesterov.setChecked(base.nesterov)
+        self.weight_decay.setText(f"{base.weight_decay:g}")
+        self.warmup.setValue(base.warmup)
+        self.augment.setChecked(base.augment)
+        self.early_stopping.setValue(base.early_stopping)
+        self.val_split.setText(f"{base.val_split:g}")
+        self.seed.setValue(base.seed)
+        self.mixed_precision.setCurrentIndex(self.mixed_precision.findData(base.mixed_precision))
 
     def _on_arch_changed(self) -> None:
         self.apply_defaults(self.current_arch())
         self.check()
         self.arch_changed.emit(self.current_arch())
 
-    def _learning_rate(self):
-        text = self.learning_rate.text().strip()
+    @staticmethod
+    def _number(edit: QLineEdit):
+        text = edit.text().strip()
         try:
             return float(text)
         except ValueError:
@@ -134,15 +272,23 @@ class SettingsPanel(QWidget):
         return TrainConfig(
             arch=self.current_arch(), form=self.current_form(), dataset=self.dataset.currentData(),
             epochs=self.epochs.value(), batch_size=self.batch_size.value(),
-            optimizer=self.optimizer.currentData(), learning_rate=self._learning_rate(),
-            schedule=self.schedule.currentData(),
+            optimizer=self.optimizer.currentData(), learning_rate=self._number(self.learning_rate),
+            schedule=self.schedule.currentData(), momentum=self._number(self.momentum),
+            nesterov=self.nesterov.isChecked(), weight_decay=self._number(self.weight_decay),
+            warmup=self.warmup.value(), augment=self.augment.isChecked(),
+            early_stopping=self.early_stopping.value(), val_split=self._number(self.val_split),
+            seed=self.seed.value(), device=self.device.currentData(),
+            mixed_precision=self.mixed_precision.currentData(),
+            tensorboard=self.tensorboard.text().strip() or None,
         )
 
     def errors(self) -> dict[str, str]:
         config = self.config()
         errors = config.errors()
-        if "learning_rate" in errors and isinstance(config.learning_rate, str):
-            errors["learning_rate"] = f"must be a number such as 0.001 or 3e-3, not {config.learning_rate!r}"
+        for name in NUMBER_FIELDS:
+            value = getattr(config, name)
+            if name in errors and isinstance(value, str):
+                errors[name] = f"must be a number such as 0.001 or 3e-3, not {value!r}" if value else "is empty"
         problem = availability(config.dataset)
         if problem:
             errors["dataset"] = problem
@@ -154,6 +300,8 @@ class SettingsPanel(QWidget):
         for key, label in self.error_labels.items():
             label.setText(errors.get(key, ""))
             label.setVisible(key in errors)
+        if set(errors) & {key for key in self.error_labels if self.advanced.isAncestorOf(self.error_labels[key])}:
+            self.set_advanced_visible(True)  # never hide a message
         valid = not errors
         if valid != getattr(self, "_valid", None):
             self._valid = valid
@@ -162,6 +310,10 @@ class SettingsPanel(QWidget):
 
     def set_locked(self, locked: bool) -> None:
         """Disables editing while training runs."""
+        self._locked = locked
         for widget in (self.arch, self.form, self.dataset, self.epochs, self.batch_size, self.optimizer,
-                       self.learning_rate, self.schedule):
+                       self.learning_rate, self.schedule, self.weight_decay, self.warmup, self.augment,
+                       self.early_stopping, self.val_split, self.seed, self.device, self.mixed_precision,
+                       self.tensorboard, self.reset_button):
             widget.setEnabled(not locked)
+        self._update_enabled()

@@ -9,7 +9,7 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
-    QScrollArea, QSpinBox, QSplitter, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+    QScrollArea, QSpinBox, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
 from core.registry import ARCHITECTURES, default_input, get_arch
@@ -81,7 +81,7 @@ class NetworkDiagram(QWidget):
                 if params:
                     detail += f" · {format_count(params)} params"
                 self.items.append((title, detail, format_shape(last.output_shape[1:]), colour))
-        self.updateGeometry()
+        self.resize(self.sizeHint())
         self.update()
 
     def sizeHint(self) -> QSize:
@@ -125,7 +125,8 @@ class NetworkDiagram(QWidget):
 
 
 class SummaryView(QWidget):
-    """Controls for the network to inspect, its layers, totals and diagram.
+    """Controls for the network to inspect, its layers and totals; ``diagram_page`` is the
+    network drawn as blocks, for a tab of its own.
 
     Signals:
         requested(arch, input_shape, classes, form, options): build this summary.
@@ -140,13 +141,13 @@ class SummaryView(QWidget):
         self.images, self.batch_size = 54000, 64
 
         self.form = QComboBox()
-        self.form.addItem("Reference (as the paper)", "reference")
-        self.form.addItem("Compact (for 28×28, 32×32)", "compact")
+        self.form.addItem("Reference", "reference")
+        self.form.addItem("Compact", "compact")
         self.form.setToolTip("Reference: the network exactly as published. Compact: the same "
                              "idea made small enough to train on a CPU in minutes.")
         self.input = QLineEdit()
         self.input.setPlaceholderText("HxWxC")
-        self.input.setMaximumWidth(110)
+        self.input.setFixedWidth(110)
         self.input.setToolTip("Input size as height×width×channels, e.g. 224x224x3. Inputs smaller "
                               "than the network needs are resized with padding inside the model.")
         self.classes = QSpinBox()
@@ -194,18 +195,13 @@ class SummaryView(QWidget):
         self.totals.setWordWrap(True)
         self.totals.setTextFormat(Qt.TextFormat.RichText)
         self.diagram = NetworkDiagram()
-        scroll = QScrollArea()
-        scroll.setWidget(self.diagram)
-        scroll.setWidgetResizable(False)
-        splitter = QSplitter()
-        splitter.addWidget(self.tree)
-        splitter.addWidget(scroll)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        self.diagram_page = QScrollArea()
+        self.diagram_page.setWidget(self.diagram)
+        self.diagram_page.setWidgetResizable(False)
 
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.tree, 1)
         layout.addWidget(self.totals)
         layout.addLayout(buttons)
 

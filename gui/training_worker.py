@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import traceback
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
 
@@ -18,9 +19,12 @@ from core.training import TrainConfig
 def describe_failure(error: BaseException) -> str:
     """A message for the user, saying what to do next."""
     from core.datasets import DatasetUnavailableError
-    from core.training import SettingsError, TrainingDiverged
+    from core.training import SettingsError, TrainingDiverged, TrainingOutOfMemory
 
-    if isinstance(error, (SettingsError, DatasetUnavailableError, TrainingDiverged)):
+    if isinstance(error, SettingsError):
+        return "Cannot train with these settings: " + "; ".join(
+            f"{name.replace('_', ' ')} {message}" for name, message in error.errors.items()) + "."
+    if isinstance(error, (DatasetUnavailableError, TrainingDiverged, TrainingOutOfMemory)):
         return str(error)
     name = type(error).__name__
     if isinstance(error, MemoryError) or name == "ResourceExhaustedError":
@@ -40,12 +44,36 @@ class TrainingWorker(QObject):
     failed = Signal(str)
     done = Signal()  # always last, success or not
 
-    def __init__(self, config: TrainConfig, data=None):
+    paused = Signal(bool)
+
+    def __init__(self, config: TrainConfig, data=None, last_model_path: str | None = None):
+        """Args:
+            config: the settings (``config.checkpoint`` gets the best model so far).
+            data: an already loaded dataset, to skip loading.
+            last_model_path: where the model is saved when training ends or is stopped.
+        """
         super().__init__()
         self.config = config
         self._data = data
+        self.last_model_path = last_model_path
         self._stop = threading.Event()
         self._abort = threading.Event()
+        self._pause = threading.Event()
+
+    def pause(self) -> None:
+        """Holds training after the current batch; the training thread sleeps."""
+        if not self._pause.is_set():
+            self._pause.set()
+            self.paused.emit(True)
+
+    def resume(self) -> None:
+        if self._pause.is_set():
+            self._pause.clear()
+            self.paused.emit(False)
+
+    @property
+    def is_paused(self) -> bool:
+        return self._pause.is_set()
 
     def stop(self) -> None:
         """Ends training within a batch, keeping the weights, then measures the model."""
@@ -55,6 +83,7 @@ class TrainingWorker(QObject):
         """Ends training within a batch and skips the test evaluation (window closing)."""
         self._abort.set()
         self._stop.set()
+        self._pause.clear()
 
     @property
     def stopping(self) -> bool:
@@ -111,15 +140,30 @@ class TrainingWorker(QObject):
 
         result = run_training(
             config, data=data, on_batch=self.progress.emit, on_epoch=on_epoch,
-            on_snapshot=on_snapshot, should_stop=self._stop.is_set, should_abort=self._abort.is_set,
+            on_snapshot=on_snapshot, should_stop=self._stop.is_set, should_pause=self._pause.is_set,
+            should_abort=self._abort.is_set,
         )
         if self._abort.is_set():
             return
-        if result.stopped:
-            # The weights of the cut-short epoch are the model the user keeps; training
-            # is over, so the trained model itself can be handed over.
-            self.snapshot.emit({**base, "model": result.model,
-                                "description": f"{arch_name}, stopped in epoch {epochs_seen[0]}"})
         summary = result.summary_dict()
         summary["metadata"] = build_metadata(result, class_names, arch_name)
+        summary["checkpoint"] = config.checkpoint if config.checkpoint and Path(config.checkpoint).exists() else None
+        summary["checkpoint_error"] = result.checkpoint_error
+        summary["saved_to"], summary["save_error"] = None, None
+        if self.last_model_path:
+            from core.modelio import ModelFileError, save_model
+
+            self.status.emit("Saving the model…")
+            try:
+                with graph_lock:
+                    summary["saved_to"] = str(save_model(result.model, self.last_model_path, summary["metadata"]))
+            except ModelFileError as e:  # the model is still in the canvas: Ctrl+S saves it elsewhere
+                summary["save_error"] = str(e)
+        if result.stopped or result.stopped_early:
+            # The weights of the cut-short epoch (or the best epoch's, restored by early
+            # stopping) are the model the user keeps; training
+            # is over (and the model saved), so the model itself can be handed over.
+            self.snapshot.emit({**base, "model": result.model,
+                                "description": f"{arch_name}, stopped in epoch {epochs_seen[0]}"
+                                if result.stopped else f"{arch_name}, best epoch (early stopping)"})
         self.finished.emit(summary)

@@ -55,11 +55,38 @@ def test_train_json_saves_a_model_that_predicts(tmp_path):
     (["--lr", "nan"], "--learning-rate"), (["--lr", "-1"], "--learning-rate"),
     (["--epochs", "0"], "--epochs"), (["--batch-size", "x"], "--batch-size"),
     (["--optimizer", "adamw9"], "--optimizer"), (["--save", "model.h5"], ".keras"),
+    (["--momentum", "nan"], "--momentum"), (["--momentum", "1.5"], "--momentum"),
+    (["--weight-decay", "-1"], "--weight-decay"), (["--weight-decay", "heavy"], "--weight-decay"),
+    (["--schedule", "zigzag"], "--schedule"), (["--warmup", "20", "--epochs", "3"], "--warmup"),
+    (["--early-stopping", "2", "--val-split", "0"], "--early-stopping"), (["--val-split", "0.9"], "--val-split"),
+    (["--val-split", "inf"], "--val-split"), (["--seed", "-4"], "--seed"), (["--device", "tpu:0"], "--device"),
+    (["--device", "gpu:7"], "--device"), (["--mixed-precision", "float16"], "--mixed-precision"),
+    (["--mixed-precision", "fp8"], "--mixed-precision"), (["--checkpoint", "best.h5"], "--checkpoint"),
 ])
 def test_train_refuses_bad_settings(args, message):
     proc = run_cli("train", "mlp", *args)
     assert proc.returncode == 2 and message in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_train_with_every_control(tmp_path):
+    checkpoint = tmp_path / "best.keras"
+    proc = run_cli("train", "lenet5", "--epochs", "2", "--limit", "600", "--batch-size", "32", "--optimizer", "sgd",
+                   "--lr", "0.05", "--momentum", "0.8", "--nesterov", "--weight-decay", "1e-4", "--schedule", "cosine",
+                   "--warmup", "1", "--augment", "--early-stopping", "3", "--val-split", "0.2", "--seed", "3",
+                   "--device", "CPU", "--mixed-precision", "bfloat16", "--checkpoint", str(checkpoint), "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["epochs"] == 2 and data["test_accuracy"] > 0.3
+    assert "1 warm-up" in proc.stderr and "augmented" in proc.stderr and "lr " in proc.stderr
+    assert checkpoint.is_file()
+
+
+def test_train_that_diverges_exits_non_zero_with_advice():
+    proc = run_cli("train", "mlp", "--epochs", "1", "--limit", "600", "--optimizer", "sgd", "--lr", "10",
+                   "--schedule", "constant", "--momentum", "0.99")
+    assert proc.returncode == 1, proc.stderr
+    assert "lower learning rate" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_predict_reads_images_and_reports_bad_files(tmp_path, bundled_model_path):

@@ -50,6 +50,16 @@ def classifier(x, classes: int, name: str = "predictions"):
     return layers.Dense(classes, activation="softmax", dtype="float32", name=name)(x)
 
 
+def batch_norm_layer(name: str):
+    """Batch normalisation whose moving statistics settle within a few hundred steps.
+
+    Keras's default momentum 0.99 needs about a thousand steps before inference uses
+    sensible statistics, so short runs (a few epochs of a small dataset) predict one
+    class; 0.9 is PyTorch's default and the tutorials'. Parameters are the same.
+    """
+    return layers.BatchNormalization(momentum=0.9, name=name)
+
+
 def conv(x, filters, kernel, name, strides=1, padding="same", activation="relu",
          batch_norm=False, weight_decay=None):
     """conv → (bn) → activation, with layers named ``name``, ``name_bn``, ``name_relu``.
@@ -62,7 +72,7 @@ def conv(x, filters, kernel, name, strides=1, padding="same", activation="relu",
                       activation=None if batch_norm else activation,
                       kernel_regularizer=regularizer, name=name)(x)
     if batch_norm:
-        x = layers.BatchNormalization(name=f"{name}_bn")(x)
+        x = batch_norm_layer(f"{name}_bn")(x)
         if activation:
             x = layers.Activation(activation, name=f"{name}_{activation}")(x)
     return x

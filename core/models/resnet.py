@@ -5,11 +5,11 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from core.models.common import check_form, classifier, model_input
+from core.models.common import batch_norm_layer, check_form, classifier, model_input
 
 STAGES = {"resnet18": (2, 2, 2, 2), "resnet34": (3, 4, 6, 3)}
 WIDTHS = (64, 128, 256, 512)
-COMPACT_WIDTHS = (16, 32, 64, 128)
+COMPACT_WIDTHS = (8, 16, 32, 64)
 REFERENCE_SIDE = 224
 
 
@@ -19,10 +19,10 @@ def residual_unit(x, filters: int, strides: int, name: str):
     if strides != 1 or x.shape[-1] != filters:
         shortcut = layers.Conv2D(filters, 1, strides=strides, name=f"{name}_proj")(x)
     y = layers.Conv2D(filters, 3, strides=strides, padding="same", name=f"{name}_conv1")(x)
-    y = layers.BatchNormalization(name=f"{name}_bn1")(y)
+    y = batch_norm_layer(f"{name}_bn1")(y)
     y = layers.Activation("relu", name=f"{name}_relu1")(y)
     y = layers.Conv2D(filters, 3, padding="same", name=f"{name}_conv2")(y)
-    y = layers.BatchNormalization(name=f"{name}_bn2")(y)
+    y = batch_norm_layer(f"{name}_bn2")(y)
     y = layers.Add(name=f"{name}_add")([y, shortcut])
     return layers.Activation("relu", name=f"{name}_out")(y)
 
@@ -39,8 +39,8 @@ def resnet(depth="resnet18", input_shape=(224, 224, 1), classes=10, normalizatio
     the tutorials, so the counts differ from torchvision's (no biases, bn on projections).
 
     Compact: the spec's 28×28 variant (CIFAR-style stem conv(3, s=1, valid) → bn → ReLU →
-    maxpool(2, 1, same)) with a quarter of the filters (16, 32, 64, 128): the full-width
-    network needs about 40 times the compute, over 2 minutes an epoch here.
+    maxpool(2, 1, same)) with an eighth of the filters (8, 16, 32, 64): the full-width
+    network needs about 60 times the compute, over an hour an epoch here.
 
     Reference: He, Zhang, Ren & Sun, "Deep Residual Learning for Image Recognition",
     CVPR 2016.
@@ -52,14 +52,14 @@ def resnet(depth="resnet18", input_shape=(224, 224, 1), classes=10, normalizatio
         widths = COMPACT_WIDTHS
         inputs, x = model_input(input_shape, normalization, min_size=8)
         x = layers.Conv2D(widths[0], 3, padding="valid", name="stem_conv")(x)
-        x = layers.BatchNormalization(name="stem_bn")(x)
+        x = batch_norm_layer("stem_bn")(x)
         x = layers.Activation("relu", name="stem_relu")(x)
         x = layers.MaxPooling2D(2, 1, padding="same", name="stem_pool")(x)
     else:
         widths = WIDTHS
         inputs, x = model_input(input_shape, normalization, min_size=32, resize_to=REFERENCE_SIDE)
         x = layers.Conv2D(widths[0], 7, strides=2, padding="same", name="stem_conv")(x)
-        x = layers.BatchNormalization(name="stem_bn")(x)
+        x = batch_norm_layer("stem_bn")(x)
         x = layers.Activation("relu", name="stem_relu")(x)
         x = layers.MaxPooling2D(3, 2, padding="same", name="stem_pool")(x)
     for s, (units, filters) in enumerate(zip(STAGES[depth], widths), start=1):

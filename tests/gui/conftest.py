@@ -7,10 +7,14 @@ from tests.digits import DIGIT_STROKES
 
 
 @pytest.fixture
-def window(qtbot):
-    """A main window with TensorFlow loaded and the bundled model ready for the canvas."""
+def window(qtbot, tmp_path, monkeypatch):
+    """A main window with TensorFlow loaded and the bundled model ready for the canvas.
+
+    Its checkpoints go to a temporary folder, not the user's data folder.
+    """
     from gui.main_window import MainWindow
 
+    monkeypatch.setattr(MainWindow, "checkpoints_dir", lambda self: str(tmp_path / "checkpoints"))
     w = MainWindow(start_engine=False)
     qtbot.addWidget(w)
     # Engine signals come from another thread: wait on the window's state, not on them.

@@ -172,3 +172,83 @@ def test_canvas_predicts_with_the_last_epoch_while_training_goes_on(window, qtbo
     assert window.is_training  # the prediction came while training went on
     window.stop_training()
     qtbot.waitUntil(lambda: not window.is_training, timeout=30_000)
+
+
+def test_pause_resume_and_stop_with_the_buttons_saves_the_model(window, qtbot, small_mnist):
+    import time
+    from pathlib import Path
+
+    from core.modelio import load_model
+
+    config = TrainConfig.for_arch("lenet5", epochs=50, batch_size=16)
+    window.start_training(config, small_mnist)
+    qtbot.waitUntil(lambda: len(window.plots.train_x) >= 2, timeout=60_000)
+    assert window.pause_button.isEnabled()
+    window.pause_button.click()
+    qtbot.waitUntil(lambda: window.pause_button.text() == "Resume", timeout=5_000)
+    assert window.worker.is_paused and "Paused" in window.progress.format()
+    qtbot.wait(300)  # reports queued before the pause drain
+    count = len(window.plots.train_x)
+    qtbot.wait(800)
+    assert len(window.plots.train_x) == count  # no training while paused
+    window.pause_action.trigger()  # Ctrl+P resumes
+    qtbot.waitUntil(lambda: window.pause_button.text() == "Pause", timeout=5_000)
+    qtbot.waitUntil(lambda: len(window.plots.train_x) > count, timeout=30_000)
+    started = time.perf_counter()
+    with qtbot.waitSignal(window.training_finished, timeout=30_000) as finished:
+        window.stop_button.click()
+    assert time.perf_counter() - started < 10
+    result = finished.args[0]
+    assert result["stopped"]
+    saved = Path(result["saved_to"])
+    assert saved.name == "lenet5-last.keras" and saved.parent == Path(window.checkpoints_dir())
+    assert load_model(saved).metadata["stopped"] is True
+    assert "Saved as lenet5-last.keras" in window.result_label.text()
+    qtbot.waitUntil(lambda: window.train_thread is None, timeout=10_000)
+    assert not window.pause_button.isEnabled() and window.pause_button.text() == "Pause"
+
+
+def test_learning_rate_curve_and_checkpoint_reopened(window, qtbot, small_mnist):
+    config = TrainConfig.for_arch("lenet5", epochs=2, batch_size=64, schedule="step")
+    with qtbot.waitSignal(window.training_finished, timeout=120_000) as finished:
+        window.start_training(config, small_mnist)
+    rates = window.plots.line_lr.get_ydata()
+    assert len(rates) > 2 and max(rates) == pytest.approx(config.learning_rate, rel=1e-5)
+    assert min(rates) == pytest.approx(config.learning_rate / 100, rel=1e-5)  # ÷10 at 50% and 75%
+    assert finished.args[0]["checkpoint"].endswith("lenet5-best.keras")
+    qtbot.waitUntil(lambda: window.train_thread is None, timeout=10_000)
+    window.open_last_checkpoint()
+    qtbot.waitUntil(lambda: window.model_info["source"] == "file", timeout=20_000)
+    assert window.model_info["path"].endswith(".keras")
+
+
+def test_more_settings_are_checked_and_reset_to_defaults(window, qtbot):
+    s = window.settings
+    assert not s.advanced.isVisible()
+    s.set_advanced_visible(True)
+    s.optimizer.setCurrentIndex(s.optimizer.findData("sgd"))
+    assert s.momentum.isEnabled()
+    for edit, text, key in ((s.momentum, "2", "momentum"), (s.weight_decay, "lots", "weight_decay"),
+                            (s.val_split, "", "val_split")):
+        edit.setText(text)
+        assert s.error_labels[key].isVisible(), key
+        assert not window.start_button.isEnabled()
+    s.set_advanced_visible(False)
+    s.check()
+    assert s.advanced.isVisible()  # a message is never hidden
+    s.epochs.setValue(3)
+    s.warmup.setValue(3)
+    assert "fewer epochs" in s.error_labels["warmup"].text()
+    s.reset_button.click()
+    assert s.errors() == {} and window.start_button.isEnabled()
+    config = s.config()
+    assert (config.momentum, config.weight_decay, config.val_split, config.warmup) == (0.9, 0.0, 0.1, 0)
+    assert config.optimizer == "adam" and not s.momentum.isEnabled()  # lenet5's default optimiser
+
+
+def test_device_picker_lists_the_cpu_and_says_there_is_no_gpu(window, qtbot):
+    picker = window.settings.device
+    qtbot.waitUntil(lambda: picker.count() >= 2, timeout=10_000)
+    labels = [picker.itemText(i) for i in range(picker.count())]
+    assert labels[0] == "Automatic (CPU, no GPU found)" and "CPU" in labels
+    assert picker.currentData() == "auto"
