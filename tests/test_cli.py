@@ -145,3 +145,31 @@ def test_summary_forms_options_and_macs():
     assert data["total_params"] == 138_357_544 and data["macs"] == 15_470_264_320
     proc = run_cli("summary", "lenet5", "--batch-norm")
     assert proc.returncode == 2 and "VGG" in proc.stderr
+
+
+def test_a_killed_run_leaves_a_loadable_checkpoint(tmp_path):
+    import os
+    import signal
+    import time
+
+    from core.modelio import load_model
+
+    checkpoint = tmp_path / "best.keras"
+    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "train", "lenet5", "--epochs", "40",
+                             "--limit", "1200", "--batch-size", "32", "--checkpoint", str(checkpoint)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not checkpoint.exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+        assert checkpoint.exists(), "no checkpoint was written"
+        time.sleep(1.5)  # into a later epoch, perhaps in the middle of writing the next checkpoint
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+    loaded = load_model(checkpoint)
+    assert loaded.metadata["checkpoint"] is True and loaded.metadata["epochs_completed"] >= 1
+    assert loaded.model.output_shape == (None, 10)

@@ -252,3 +252,35 @@ def test_device_picker_lists_the_cpu_and_says_there_is_no_gpu(window, qtbot):
     labels = [picker.itemText(i) for i in range(picker.count())]
     assert labels[0] == "Automatic (CPU, no GPU found)" and "CPU" in labels
     assert picker.currentData() == "auto"
+
+
+LOGICAL_DEVICE_PICKER = """
+import os
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 3)
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from core.device import list_devices
+from gui.settings_panel import SettingsPanel
+panel = SettingsPanel()
+panel.set_devices(list_devices())
+print([panel.device.itemData(i) for i in range(panel.device.count())])
+panel.device.setCurrentIndex(panel.device.findData("cpu:2"))
+print(panel.config().device, panel.errors().get("device"))
+"""
+
+
+def test_device_picker_lists_logical_devices():
+    """Logical devices must be made before TensorFlow starts: a fresh process."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    out = subprocess.run([sys.executable, "-c", LOGICAL_DEVICE_PICKER], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "['auto', 'cpu:0', 'cpu:1', 'cpu:2']" in out.stdout
+    assert "cpu:2 None" in out.stdout
