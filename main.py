@@ -134,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop when the validation loss has not improved for PATIENCE epochs, keeping the best weights")
     p.add_argument("--val-split", type=_float, metavar="F", help="fraction of training images held out (default 0.1)")
     p.add_argument("--seed", type=_int, metavar="N", help="random seed: same seed, same curves on the CPU (default 0)")
-    p.add_argument("--device", metavar="NAME", help="auto (default), cpu, gpu, gpu:N")
+    p.add_argument("--device", metavar="NAME", help="auto (default), all (every GPU at once, mirrored), cpu, gpu, gpu:N")
     p.add_argument("--mixed-precision", nargs="?", const="auto", choices=("auto", "float16", "bfloat16"),
                    help="compute in float16 (GPU) or bfloat16; bare flag: the device's best")
     p.add_argument("--checkpoint", metavar="PATH", help="write the best model so far to PATH (.keras) after each epoch")

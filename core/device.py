@@ -84,8 +84,8 @@ def check_device_name(name) -> str | None:
     Whether the device exists is checked when training starts (see :func:`device_scope`),
     since that needs TensorFlow.
     """
-    if not isinstance(name, str) or not (name == "auto" or _DEVICE_NAME.match(name.lower())):
-        return f"must be auto, cpu, gpu or a numbered device such as gpu:0, not {name!r}"
+    if not isinstance(name, str) or not (name in ("auto", "all") or _DEVICE_NAME.match(name.lower())):
+        return f"must be auto, all, cpu, gpu or a numbered device such as gpu:0, not {name!r}"
     return None
 
 
@@ -99,6 +99,9 @@ def list_devices() -> list[tuple[str, str]]:
     gpus = tf.config.list_logical_devices("GPU")
     cpus = tf.config.list_logical_devices("CPU")
     devices = [("auto", f"Automatic ({'GPU' if gpus else 'CPU, no GPU found'})")]
+    group = gpus if gpus else cpus
+    if len(group) > 1:
+        devices.append(("all", f"All {len(group)} {'GPUs' if gpus else 'CPU devices'} (mirrored)"))
     physical = tf.config.list_physical_devices("GPU")
     for i, device in enumerate(gpus):
         label = f"GPU {i}"
@@ -120,6 +123,12 @@ def resolve_device(name: str) -> str | None:
     if name == "auto":
         return None
     tf = load_tensorflow()
+    if name == "all":
+        group = mirrored_devices()
+        if len(group) < 2:
+            raise ValueError("'all' trains on several devices at once, and this machine has one "
+                             f"({group[0] if group else 'none'}); choose auto")
+        return "all"
     kind, _, index = name.lower().partition(":")
     found = tf.config.list_logical_devices(kind.upper())
     number = int(index or 0)
@@ -136,9 +145,34 @@ def device_scope(name: str):
     if device is None:
         yield
         return
+    if device == "all":
+        with mirrored_strategy().scope():
+            yield
+        return
     tf = load_tensorflow()
     with tf.device(device):
         yield
+
+
+def mirrored_devices() -> list[str]:
+    """The devices ``"all"`` trains on: every GPU, else every (logical) CPU device."""
+    tf = load_tensorflow()
+    group = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+    return [d.name for d in group]
+
+
+_strategy = None
+
+
+def mirrored_strategy():
+    """One ``tf.distribute.MirroredStrategy`` over :func:`mirrored_devices`: the model is
+    built, compiled and trained in its scope, a copy on each device, gradients summed
+    across them; the batch size is the global batch."""
+    global _strategy
+    if _strategy is None:
+        tf = load_tensorflow()
+        _strategy = tf.distribute.MirroredStrategy(devices=mirrored_devices())
+    return _strategy
 
 
 def precision_policy_name(mode: str, device: str = "auto") -> str:

@@ -247,6 +247,15 @@ class TrainResult:
         }
 
 
+def replica_count(device: str) -> int:
+    """How many devices train together: several for ``"all"`` (MirroredStrategy), else 1."""
+    if device != "all":
+        return 1
+    from core.device import mirrored_devices
+
+    return max(1, len(mirrored_devices()))
+
+
 def make_optimizer(config: TrainConfig, steps_per_epoch: int):
     """Builds the Keras optimiser (with its learning-rate schedule) of a config."""
     import keras
@@ -557,14 +566,21 @@ def train_model(
 
     config.validate()
     keras.utils.set_random_seed(config.seed)
-    x_train = data.x_train.astype("float32")
-    n_train = len(x_train)
+    replicas = replica_count(config.device)
+    if config.batch_size % replicas:
+        raise SettingsError({"batch_size": f"must be a multiple of the {replicas} devices that train "
+                                           f"together, not {config.batch_size}"})
+    # Every device must get an equal share of each batch (MirroredStrategy fails on the
+    # uneven last batch of validation): leave out the last few images (fewer than replicas).
+    n_train = len(data.x_train) // replicas * replicas
+    x_train, y_train = data.x_train[:n_train].astype("float32"), data.y_train[:n_train]
     if n_train == 0:
         raise SettingsError({"limit": "leaves no training images"})
     steps = math.ceil(n_train / config.batch_size)
     validation = None
-    if len(data.x_val):
-        validation = (data.x_val.astype("float32"), targets(model, data.y_val))
+    n_val = len(data.x_val) // replicas * replicas
+    if n_val:
+        validation = (data.x_val[:n_val].astype("float32"), targets(model, data.y_val[:n_val]))
     monitor = "val_loss" if validation else "loss"
     progress = _progress_callback_class()(
         config.epochs, steps, config.batch_size, n_train, report_interval,
@@ -594,11 +610,11 @@ def train_model(
         with graph_lock, device_scope(config.device):
             compile_model(model, config, steps)
             if config.augment:
-                inputs = (_augmented_batches(x_train, targets(model, data.y_train), config.batch_size,
+                inputs = (_augmented_batches(x_train, targets(model, y_train), config.batch_size,
                                              config.seed),)
                 fit_args = {"shuffle": False}  # the pipeline shuffles
             else:
-                inputs = (x_train, targets(model, data.y_train))
+                inputs = (x_train, targets(model, y_train))
                 fit_args = {"batch_size": config.batch_size, "shuffle": True}
             model.fit(*inputs, epochs=config.epochs, validation_data=validation, verbose=0,
                       callbacks=callbacks, **fit_args)

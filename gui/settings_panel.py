@@ -99,7 +99,9 @@ class SettingsPanel(QWidget):
         self.seed.setToolTip("Random seed: the same seed gives the same curves on the CPU.")
         self.device = QComboBox()
         self.device.addItem("Automatic", "auto")
-        self.device.setToolTip("Where to train. The list fills in when TensorFlow has loaded.")
+        self.device.setToolTip("Where to train: automatic (the first GPU, else the CPU), all GPUs at "
+                               "once (mirrored), one GPU, or the CPU. The list fills in when "
+                               "TensorFlow has loaded.")
         self.mixed_precision = QComboBox()
         for key, name in MIXED_PRECISION.items():
             self.mixed_precision.addItem(name, key)

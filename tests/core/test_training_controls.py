@@ -219,16 +219,32 @@ print([name for name, _ in list_devices()])
 data = load_dataset("mnist", val_split=0.2, limit=256, test_limit=64, seed=0)
 result = run_training(TrainConfig(arch="mlp", epochs=1, device="cpu:1"), data=data)
 print("trained on cpu:1", result.epochs_completed)
+# 205 training and 51 validation images: uneven across two devices
+uneven = run_training(TrainConfig(arch="lenet5", epochs=1, device="all", augment=True), data=data)
+print("mirrored uneven", uneven.epochs_completed, uneven.test_accuracy is not None)
+even = load_dataset("mnist", val_split=0.2, limit=260, test_limit=64, seed=0)
+# LeNet-5 has no dropout, whose random masks differ between one and two devices
+mirrored = run_training(TrainConfig(arch="lenet5", epochs=1, device="all"), data=even, evaluate=False)
+single = run_training(TrainConfig(arch="lenet5", epochs=1, device="cpu:0"), data=even, evaluate=False)
+print("same loss mirrored", abs(mirrored.history["loss"][0] - single.history["loss"][0]) < 1e-4)
+try:
+    run_training(TrainConfig(arch="mlp", epochs=1, device="all", batch_size=33), data=even)
+except Exception as e:
+    print("refused", type(e).__name__, e.errors["batch_size"])
 """
 
 
 def test_training_on_a_chosen_logical_device(tmp_path):
-    """GPU device choice, exercised with two logical CPUs (a fresh process: logical devices
+    """Device choice and "all devices" (mirrored), exercised with two logical CPUs (a fresh process: logical devices
     must be set before TensorFlow starts)."""
     from tests.conftest import ROOT
 
     out = subprocess.run([sys.executable, "-c", LOGICAL_CPUS], cwd=ROOT, capture_output=True, text=True,
-                         timeout=120)
+                         timeout=240)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert "['auto', 'cpu:0', 'cpu:1']" in out.stdout
+    assert "['auto', 'all', 'cpu:0', 'cpu:1']" in out.stdout
     assert "trained on cpu:1 1" in out.stdout
+    # "all": MirroredStrategy over both devices, the same loss as one device
+    assert "mirrored uneven 1 True" in out.stdout
+    assert "same loss mirrored True" in out.stdout
+    assert "refused SettingsError must be a multiple of the 2 devices" in out.stdout

@@ -282,5 +282,5 @@ def test_device_picker_lists_logical_devices():
     out = subprocess.run([sys.executable, "-c", LOGICAL_DEVICE_PICKER], cwd=ROOT, capture_output=True,
                          text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert "['auto', 'cpu:0', 'cpu:1', 'cpu:2']" in out.stdout
+    assert "['auto', 'all', 'cpu:0', 'cpu:1', 'cpu:2']" in out.stdout
     assert "cpu:2 None" in out.stdout
