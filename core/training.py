@@ -84,10 +84,10 @@ class TrainConfig:
     form: str = "compact"
     options: dict = field(default_factory=dict)
     dataset: str = "mnist"
-    epochs: int = 3
-    batch_size: int = 64
+    epochs: int = 5
+    batch_size: int = 128
     optimizer: str = "adam"
-    learning_rate: float = 3e-3
+    learning_rate: float = 4e-3
     momentum: float = 0.9
     nesterov: bool = False
     weight_decay: float = 0.0

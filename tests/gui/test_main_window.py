@@ -41,7 +41,8 @@ def test_summary_table_matches_the_model(window, qtbot):
         assert f"{model.count_params():,}" in window.summary_view.totals.text()
         assert "per epoch" in window.summary_view.totals.text()
     # picking an architecture applies its defaults
-    assert window.settings.epochs.value() == 3 and window.settings.learning_rate.text() == "0.003"
+    assert window.settings.epochs.value() == 5 and window.settings.learning_rate.text() == "0.004"
+    assert window.settings.batch_size.value() == 128
 
 
 def test_changing_input_classes_and_form_updates_the_view_at_once(window, qtbot, tmp_path):
