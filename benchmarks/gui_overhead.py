@@ -70,6 +70,7 @@ def main() -> None:
 
     qapp = QApplication([])
     window = MainWindow()
+    window.checkpoints_dir = lambda: None  # the plain fit saves nothing either
     window.show()
     data = load_dataset("mnist", limit=args.limit, test_limit=1000)
     config = TrainConfig.for_arch("lenet5", epochs=args.epochs)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QEvent, QStandardPaths, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog, QGroupBox, QHBoxLayout, QLabel, QMainWindow,
-    QMessageBox, QProgressBar, QPushButton, QSplitter, QTabWidget,
+    QMessageBox, QProgressBar, QPushButton, QSplitter, QStackedWidget, QTabWidget,
     QVBoxLayout, QWidget,
 )
 
@@ -26,7 +26,8 @@ from gui.training_worker import TrainingWorker
 
 #: A reference network slower than this per epoch asks before training.
 SLOW_EPOCH_SECONDS = 15 * 60
-PREDICT_THROTTLE_MS = 15
+#: Start loading TensorFlow after this long even if the window has not been painted.
+ENGINE_START_FALLBACK_MS = 1000
 
 
 def format_duration(seconds: float) -> str:
@@ -67,7 +68,10 @@ class MainWindow(QMainWindow):
         self._start_check_request = -1
         self._pending_start = None
         self._prediction_request = 0
-        self._shown_prediction = 0
+        self._in_flight: int | None = None  # the prediction request the engine is working on
+        self._in_flight_version = 0
+        self.canvas_version = 0  # counts changes of the drawing
+        self.shown_version = 0  # the drawing version the shown prediction was made from
         self._train_started = 0.0
 
         self._build_engine()
@@ -76,8 +80,14 @@ class MainWindow(QMainWindow):
         self._connect()
         self.refresh_summary()
         self._update_training_context()
+        self._engine_started = False
+        self._painted = False
+        self._start_engine_after_paint = False
         if start_engine:
-            self.start_engine()
+            # TensorFlow's import (≈4 s) competes for the CPU and the GIL: begin it once the
+            # window has been painted, so that the window appears first.
+            self._start_engine_after_paint = True
+            QTimer.singleShot(ENGINE_START_FALLBACK_MS, self.start_engine)
 
     # ----------------------------------------------------------------- construction
     def _build_engine(self):
@@ -89,9 +99,24 @@ class MainWindow(QMainWindow):
         self.engine_thread.start()
 
     def start_engine(self) -> None:
-        """Loads TensorFlow (and the bundled model) in the engine thread."""
+        """Loads TensorFlow (and the bundled model) in the engine thread (once)."""
+        if self._engine_started:
+            return
+        self._engine_started = True
         self.statusBar().showMessage("Loading TensorFlow in the background…")
         self._engine_start.emit()
+
+    def show_plots(self) -> None:
+        """Replaces the plots' placeholder by the figure."""
+        self.plots_page.setCurrentWidget(self.plots)
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.Type.Paint and not getattr(self, "_painted", True):
+            self._painted = True
+            QTimer.singleShot(0, self.show_plots)
+            if self._start_engine_after_paint:
+                QTimer.singleShot(0, self.start_engine)
+        return super().event(event)
 
     def _build_ui(self):
         self.settings = SettingsPanel()
@@ -135,7 +160,15 @@ class MainWindow(QMainWindow):
         layers_page = self.summary_view
 
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.plots, "Training curves")
+        # The figure's first draw loads fonts (≈0.7 s): show a placeholder in the first
+        # paint of the window, and the figure right after it.
+        self.plots_page = QStackedWidget()
+        placeholder = QLabel("Preparing the plots…")
+        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        placeholder.setStyleSheet("color: #888;")
+        self.plots_page.addWidget(placeholder)
+        self.plots_page.addWidget(self.plots)
+        self.tabs.addTab(self.plots_page, "Training curves")
         self.tabs.addTab(layers_page, "Layers")
         self.tabs.addTab(self.summary_view.diagram_page, "Diagram")
 
@@ -251,10 +284,6 @@ class MainWindow(QMainWindow):
         self.summary_view.requested.connect(self._request_summary)
         self.settings.validity_changed.connect(self._update_buttons)
         self.canvas.changed.connect(self._on_canvas_changed)
-        self._predict_timer = QTimer(self)
-        self._predict_timer.setSingleShot(True)
-        self._predict_timer.setInterval(PREDICT_THROTTLE_MS)
-        self._predict_timer.timeout.connect(self._send_prediction)
 
     # ----------------------------------------------------------------- engine results
     def _on_engine_ready(self, device: str):
@@ -313,28 +342,34 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- canvas
     def _on_canvas_changed(self):
+        """Predicts the drawing as it changes: one request at a time, always of the newest
+        drawing, so the prediction follows the pen without a queue building up."""
+        self.canvas_version += 1
         if self.canvas.is_empty:
             self._prediction_request += 1  # drop predictions still in flight
             self.engine.note_prediction_request(self._prediction_request)
+            self._in_flight = None
+            self.shown_version = self.canvas_version
             self._show_prediction(None, None)
             return
-        if not self._predict_timer.isActive():
-            self._predict_timer.start()
+        if self._in_flight is None:
+            self._send_prediction()
 
     def _send_prediction(self):
-        if self.canvas.is_empty:
-            return
         self._prediction_request += 1
+        self._in_flight = self._prediction_request
+        self._in_flight_version = self.canvas_version
         self.engine.note_prediction_request(self._prediction_request)
         self.request_prediction.emit(self._prediction_request, self.canvas.image_array())
 
     def _on_prediction(self, request_id: int, probabilities, digit):
-        if request_id < self._shown_prediction or request_id < self._prediction_request - 1:
-            return
-        if self.canvas.is_empty:
-            return
-        self._shown_prediction = request_id
+        if request_id != self._in_flight:
+            return  # made for a drawing since cleared
+        self._in_flight = None
+        self.shown_version = self._in_flight_version
         self._show_prediction(probabilities, digit)
+        if self.canvas_version != self.shown_version and not self.canvas.is_empty:
+            self._send_prediction()
 
     def _show_prediction(self, probabilities, digit):
         self.bars.set_probabilities(probabilities)
@@ -439,7 +474,8 @@ class MainWindow(QMainWindow):
         self.progress.setValue(0)
         self.progress.setFormat("Starting…")
         self.progress_detail.setText("")
-        self.tabs.setCurrentWidget(self.plots)
+        self.show_plots()
+        self.tabs.setCurrentWidget(self.plots_page)
         self._train_started = time.perf_counter()
 
         self.train_thread = QThread(self)
@@ -617,7 +653,6 @@ class MainWindow(QMainWindow):
     # ----------------------------------------------------------------- shutdown
     def shutdown(self, timeout_ms: int = 5000) -> None:
         """Stops training and the engine thread; waits for both to end."""
-        self._predict_timer.stop()
         self.plots.timer.stop()
         if self.worker is not None:
             self.worker.abort()

@@ -285,3 +285,19 @@ def test_device_picker_lists_logical_devices():
     assert out.returncode == 0, out.stderr[-2000:]
     assert "['auto', 'all', 'cpu:0', 'cpu:1', 'cpu:2']" in out.stdout
     assert "cpu:2 None" in out.stdout
+
+
+def test_the_window_paints_before_tensorflow_loads(qtbot):
+    from gui.main_window import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    assert not w._engine_started  # nothing heavy before the first paint
+    assert w.plots_page.currentWidget() is not w.plots
+    w.show()
+    qtbot.waitUntil(lambda: w._engine_started, timeout=5_000)
+    qtbot.waitUntil(lambda: w.plots_page.currentWidget() is w.plots, timeout=5_000)
+    qtbot.waitUntil(lambda: w.model_info is not None, timeout=60_000)
+    assert w.device_label.text().startswith("Device: CPU")
+    w.close()
+    assert not w.engine_thread.isRunning()
