@@ -61,6 +61,7 @@ def main() -> None:
         window.training_finished.connect(done.quit)
         window.training_failed.connect(done.quit)
         timer.start()
+        started = time.perf_counter()
         window.start_training(TrainConfig.for_arch("lenet5", epochs=args.epochs, batch_size=batch_size), data)
         done.exec()
         while window.train_thread is not None:  # the thread's last signals
@@ -71,6 +72,9 @@ def main() -> None:
         window.training_failed.disconnect(done.quit)
         gaps = np.diff(ticks) * 1000
         worst = max(worst, float(gaps.max()))
+        long_gaps = [f"{g:.0f} ms at {ticks[i] - started:+.2f} s" for i, g in enumerate(gaps) if g > 50]
+        if long_gaps:
+            print(f"  gaps over 50 ms (time from Start): {', '.join(long_gaps)}")
         print(f"batch {batch_size}: {len(ticks)} ticks over {ticks[-1] - ticks[0]:.1f} s of training, longest gap "
               f"{gaps.max():.1f} ms, p99 {np.percentile(gaps, 99):.1f} ms, median {np.median(gaps):.1f} ms", flush=True)
     window.close()

@@ -469,7 +469,7 @@ class MainWindow(QMainWindow):
         return "compact" if clicked is compact else "reference" if clicked is reference else "cancel"
 
     def _start(self, config, data) -> bool:
-        self.plots.start(config.epochs)
+        self.plots.start(config.epochs, config.learning_rate)
         self.result_label.setText("")
         self.progress.setValue(0)
         self.progress.setFormat("Starting…")

@@ -7,10 +7,17 @@ import math
 import numpy as np
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 from PySide6.QtCore import QTimer
 
 MAX_DRAWN_POINTS = 500
 REDRAW_MS = 200  # 5 Hz: smooth to the eye, and little GIL time taken from training
+#: Fixed axis ranges for a run, so that the figure is never fully redrawn while training
+#: (a full draw takes 150-300 ms with training running; blitting the curves ≈10 ms). Loss
+#: outside its range widens it (a rare full redraw); accuracy is on a logit scale, where
+#: 10%, 90%, 99% and 99.9% are evenly spaced, so one range shows every stage.
+LOSS_RANGE = (0.005, 5.0)
+ACCURACY_RANGE = (0.05, 0.999)
 
 
 def decimate(x: list[float], y: list[float], limit: int = MAX_DRAWN_POINTS):
@@ -68,6 +75,7 @@ class TrainingPlots(FigureCanvasQTAgg):
         self.val_loss: list[float] = []
         self.val_acc: list[float] = []
         self.epochs = 1
+        self.base_learning_rate: float | None = None
         style = {"animated": True}
         (self.line_train_loss,) = self.ax_loss.plot([], [], color="#2171b5", lw=1.2, label="training", **style)
         (self.line_val_loss,) = self.ax_loss.plot([], [], "o-", color="#e6550d", lw=1.5, ms=4,
@@ -79,12 +87,14 @@ class TrainingPlots(FigureCanvasQTAgg):
         self.lines = (self.line_train_loss, self.line_val_loss, self.line_train_acc, self.line_val_acc,
                       self.line_lr)
         self.ax_loss.set_yscale("log")  # from 2.3 down to 0.01: every stage stays visible
+        self.ax_acc.set_yscale("logit", nonpositive="clip")
+        self.ax_acc.yaxis.set_minor_formatter(NullFormatter())
         self.ax_lr.set_yscale("log")  # decays span two or three decades
         self.ax_lr.set_ylabel("learning rate", fontsize="small")
         self.ax_lr.grid(True, alpha=0.3, which="major")
         self.ax_lr.tick_params(labelsize="small")
         for ax, title, where in ((self.ax_loss, "Loss (log scale)", "upper right"),
-                                 (self.ax_acc, "Accuracy", "lower right")):
+                                 (self.ax_acc, "Accuracy (logit scale)", "lower right")):
             ax.set_title(title)
             ax.set_xlabel("epoch")
             ax.grid(True, alpha=0.3, which="both")
@@ -106,10 +116,24 @@ class TrainingPlots(FigureCanvasQTAgg):
                         "last batches, lightly smoothed; the dots are the validation set after "
                         "each epoch.")
 
-    def start(self, epochs: int = 1) -> None:
-        """Clears the curves for a run of ``epochs`` epochs and starts the redraw timer."""
+    def start(self, epochs: int = 1, learning_rate: float | None = None) -> None:
+        """Clears the curves for a run of ``epochs`` epochs and starts the redraw timer.
+
+        The axes get their ranges for the whole run now (``learning_rate`` sets the
+        learning-rate axis), in the one full redraw before training gets going.
+        """
         self.epochs = max(1, int(epochs))
-        self.clear()
+        self.base_learning_rate = learning_rate
+        self.hint.set_visible(False)
+        for values in (self.train_x, self.train_loss, self.train_acc, self.train_lr, self.val_x, self.val_loss,
+                       self.val_acc):
+            values.clear()
+        for line in self.lines:
+            line.set_data([], [])
+        self._apply_limits(self._wanted_limits())
+        self.draw()  # now, before the training thread competes for the CPU
+        self.full_redraws += 1
+        self._dirty = False
         self.timer.start()
 
     def stop(self) -> None:
@@ -144,27 +168,28 @@ class TrainingPlots(FigureCanvasQTAgg):
         xs = self.train_x + self.val_x
         right = max(float(self.epochs), math.ceil(max(xs)) if xs else 1.0)
         losses = [v for v in self.train_loss + self.val_loss if math.isfinite(v) and v > 0]
-        loss_top = nice_ceiling(max(losses) * 1.05) if losses else 1.0
-        loss_bottom = 10 ** math.floor(math.log10(min(losses))) if losses else 0.01
-        # Accuracy is zoomed on what follows the first 5% of the run, where it changes
-        # slowly; the steep start runs off the bottom.
-        warm = 0.05 * right
-        accs = [v for x, v in zip(self.train_x + self.val_x, self.train_acc + self.val_acc)
-                if x >= warm and math.isfinite(v)]
-        acc_bottom = math.floor(min(accs) * 20) / 20 if accs else 0.0
+        loss_bottom, loss_top = LOSS_RANGE
+        if losses:
+            loss_bottom = min(loss_bottom, 10 ** math.floor(math.log10(min(losses))))
+            loss_top = max(loss_top, nice_ceiling(max(losses) * 1.05))
         rates = [v for v in self.train_lr if math.isfinite(v) and v > 0]
-        lr_bottom = 10 ** math.floor(math.log10(min(rates))) if rates else 1e-4
-        lr_top = 10 ** math.ceil(math.log10(max(rates) * 1.0001)) if rates else 1e-2
-        return right, loss_bottom, loss_top, min(acc_bottom, 0.9), lr_bottom, lr_top
+        base = self.base_learning_rate or (max(rates) if rates else 1e-3)
+        # schedules end at 1% (cosine, step) or lower (plateau) and warm up from ~0.1%
+        lr_bottom = 10 ** math.floor(math.log10(base / 1000))
+        lr_top = 10 ** math.ceil(math.log10(base * 1.0001))
+        if rates:
+            lr_bottom = min(lr_bottom, 10 ** math.floor(math.log10(min(rates))))
+            lr_top = max(lr_top, 10 ** math.ceil(math.log10(max(rates) * 1.0001)))
+        return right, loss_bottom, loss_top, lr_bottom, lr_top
 
     def _apply_limits(self, limits) -> None:
-        right, loss_bottom, loss_top, acc_bottom, lr_bottom, lr_top = limits
+        right, loss_bottom, loss_top, lr_bottom, lr_top = limits
         self.ax_loss.set_xlim(0, right)
         self.ax_acc.set_xlim(0, right)
         self.ax_lr.set_xlim(0, right)
         self.ax_lr.set_ylim(lr_bottom, lr_top)
         self.ax_loss.set_ylim(loss_bottom, loss_top)
-        self.ax_acc.set_ylim(acc_bottom, 1.0)
+        self.ax_acc.set_ylim(*ACCURACY_RANGE)
         self._limits = limits
 
     def _on_draw(self, event) -> None:
@@ -182,10 +207,8 @@ class TrainingPlots(FigureCanvasQTAgg):
         self.line_val_loss.set_data(self.val_x, self.val_loss)
         self.line_val_acc.set_data(self.val_x, self.val_acc)
         self.line_lr.set_data(*decimate(self.train_x, self.train_lr))
-        hint_changed = self.hint.get_visible() != (not self.train_x)
-        self.hint.set_visible(not self.train_x)
         limits = self._wanted_limits()
-        if limits != self._limits or self._background is None or hint_changed:
+        if limits != self._limits or self._background is None:
             self._apply_limits(limits)
             self.draw_idle()
             self.full_redraws += 1

@@ -129,6 +129,8 @@ class TrainingWorker(QObject):
             self.epoch_done.emit(info)
 
         def on_snapshot(weights):
+            if epochs_seen[0] + 1 >= config.epochs:
+                return  # the last epoch: the trained model itself is handed over below
             # Built here, in the thread that holds core.device.graph_lock: TensorFlow
             # cannot build graphs in two threads at once. The copy then belongs to the
             # receiver; this thread never touches it again.
@@ -159,11 +161,14 @@ class TrainingWorker(QObject):
                     summary["saved_to"] = str(save_model(result.model, self.last_model_path, summary["metadata"]))
             except ModelFileError as e:  # the model is still in the canvas: Ctrl+S saves it elsewhere
                 summary["save_error"] = str(e)
-        if result.stopped or result.stopped_early:
-            # The weights of the cut-short epoch (or the best epoch's, restored by early
-            # stopping) are the model the user keeps; training
-            # is over (and the model saved), so the model itself can be handed over.
-            self.snapshot.emit({**base, "model": result.model,
-                                "description": f"{arch_name}, stopped in epoch {epochs_seen[0]}"
-                                if result.stopped else f"{arch_name}, best epoch (early stopping)"})
+        # Training is over (and the model saved), so the trained model itself is handed
+        # over: the weights of the last epoch, of a cut-short one, or of the best one
+        # (restored by early stopping).
+        if result.stopped:
+            description = f"{arch_name}, stopped in epoch {epochs_seen[0]}"
+        elif result.stopped_early:
+            description = f"{arch_name}, best epoch (early stopping)"
+        else:
+            description = f"{arch_name}, after epoch {result.epochs_completed}"
+        self.snapshot.emit({**base, "model": result.model, "description": description})
         self.finished.emit(summary)
