@@ -7,7 +7,7 @@ import math
 import numpy as np
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import NullFormatter
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from PySide6.QtCore import QTimer
 
 MAX_DRAWN_POINTS = 500
@@ -18,6 +18,7 @@ REDRAW_MS = 200  # 5 Hz: smooth to the eye, and little GIL time taken from train
 #: 10%, 90%, 99% and 99.9% are evenly spaced, so one range shows every stage.
 LOSS_RANGE = (0.005, 5.0)
 ACCURACY_RANGE = (0.05, 0.999)
+ACCURACY_TICKS = (0.1, 0.5, 0.9, 0.97, 0.99, 0.997, 0.999)
 
 
 def decimate(x: list[float], y: list[float], limit: int = MAX_DRAWN_POINTS):
@@ -88,7 +89,9 @@ class TrainingPlots(FigureCanvasQTAgg):
                       self.line_lr)
         self.ax_loss.set_yscale("log")  # from 2.3 down to 0.01: every stage stays visible
         self.ax_acc.set_yscale("logit", nonpositive="clip")
-        self.ax_acc.yaxis.set_minor_formatter(NullFormatter())
+        self.ax_acc.yaxis.set_major_locator(FixedLocator(ACCURACY_TICKS))
+        self.ax_acc.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{100 * v:g}%"))
+        self.ax_acc.yaxis.set_minor_locator(NullLocator())
         self.ax_lr.set_yscale("log")  # decays span two or three decades
         self.ax_lr.set_ylabel("learning rate", fontsize="small")
         self.ax_lr.grid(True, alpha=0.3, which="major")
@@ -190,6 +193,7 @@ class TrainingPlots(FigureCanvasQTAgg):
         self.ax_lr.set_ylim(lr_bottom, lr_top)
         self.ax_loss.set_ylim(loss_bottom, loss_top)
         self.ax_acc.set_ylim(*ACCURACY_RANGE)
+        self.ax_acc.yaxis.set_major_locator(FixedLocator(ACCURACY_TICKS))  # set_ylim may reset it
         self._limits = limits
 
     def _on_draw(self, event) -> None:
