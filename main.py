@@ -139,9 +139,23 @@ def build_parser() -> argparse.ArgumentParser:
                    help="compute in float16 (GPU) or bfloat16; bare flag: the device's best")
     p.add_argument("--checkpoint", metavar="PATH", help="write the best model so far to PATH (.keras) after each epoch")
     p.add_argument("--tensorboard", metavar="DIR", help="write TensorBoard logs to DIR")
+    p.add_argument("--strategy", choices=("default", "mirrored", "multiworker"), default="default",
+                   help="default: one device; mirrored: every local GPU (or --devices); multiworker: "
+                        "several machines (--workers, --worker-index)")
+    p.add_argument("--devices", metavar="D,D", help="mirrored: the devices to train on, e.g. gpu:0,gpu:2")
+    p.add_argument("--workers", metavar="HOST:PORT,...",
+                   help="multiworker: every worker's address, the same list on every worker")
+    p.add_argument("--worker-index", type=_int, default=0, metavar="N",
+                   help="multiworker: this worker's place in --workers (0 is the chief, which saves)")
+    p.add_argument("--worker-timeout", type=_float, metavar="SECONDS",
+                   help="multiworker: how long to wait for the other workers (default 120)")
+    p.add_argument("--scale-lr", action="store_true",
+                   help="multiply the learning rate by the number of replicas (the batch is global)")
     p.add_argument("--limit", type=_positive_int, metavar="N", help="train on only N images (quick runs)")
     p.add_argument("--save", metavar="PATH", help="save the trained model to PATH (.keras)")
     p.add_argument("--json", action="store_true", help="last line of output: one JSON object")
+    p.add_argument("--events", action="store_true",
+                   help="for programs: progress as JSON lines on stdout; a line 'stop' on stdin stops")
 
     p = sub.add_parser("predict", help="read digits from image files with a trained model")
     p.add_argument("--model", required=True, metavar="PATH", help="a .keras model file")
@@ -212,6 +226,35 @@ class TerminalProgress:
         _err("  ".join(parts))
 
 
+class _EventStream:
+    """``--events``: progress as JSON lines on stdout for a program that drives this one
+    (the window runs multi-worker training so); a line ``stop`` on stdin stops training."""
+
+    def __init__(self, stop: threading.Event):
+        self.stop = stop
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in sys.stdin:
+            if line.strip() == "stop":
+                self.stop.set()
+        # the driving program went away: stop, keeping what was trained
+        self.stop.set()
+
+    def send(self, kind: str, data: dict) -> None:
+        sys.stdout.write(json.dumps({"event": kind, **data}, default=float) + "\n")
+        sys.stdout.flush()
+
+    def batch(self, p: dict) -> None:
+        self.send("batch", p)
+
+    def epoch(self, also):
+        def on_epoch(e: dict) -> None:
+            also(e)
+            self.send("epoch", e)
+        return on_epoch
+
+
 def _warn_if_slow(config) -> None:
     """Says how long an epoch of a reference network would take here, before training."""
     from core.datasets import get_dataset_info
@@ -238,6 +281,7 @@ def cmd_train(args) -> int:
     from core.datasets import DatasetUnavailableError, get_dataset_info
     from core.modelio import ModelFileError, build_metadata, save_model
     from core.registry import get_arch
+    from core.distribute import WorkerFailure, is_chief
     from core.training import SettingsError, TrainConfig, TrainingDiverged, TrainingOutOfMemory, run_training
 
     try:
@@ -253,6 +297,10 @@ def cmd_train(args) -> int:
         early_stopping=args.early_stopping, val_split=args.val_split, seed=args.seed,
         device=args.device.lower() if args.device else None, mixed_precision=args.mixed_precision,
         checkpoint=args.checkpoint, tensorboard=args.tensorboard,
+        strategy=args.strategy, scale_lr=args.scale_lr, worker_index=args.worker_index,
+        worker_timeout=args.worker_timeout,
+        devices=[d.strip().lower() for d in args.devices.split(",") if d.strip()] if args.devices else None,
+        workers=[w.strip() for w in args.workers.split(",") if w.strip()] if args.workers else None,
     )
     problems = config.errors()
     if args.save and not args.save.endswith(".keras"):
@@ -270,17 +318,30 @@ def cmd_train(args) -> int:
         _err("\nStopping after this batch (Ctrl+C again to abort)…")
         stop.set()
 
-    if config.form == "reference" and args.arch not in ("mlp", "lenet5"):
+    # (A multi-worker strategy must be made before TensorFlow runs anything.)
+    if config.form == "reference" and args.arch not in ("mlp", "lenet5") and config.strategy != "multiworker":
         _warn_if_slow(config)
     previous = signal.signal(signal.SIGINT, interrupt)
     progress = TerminalProgress()
+    events = _EventStream(stop) if args.events else None
     _err(f"Training {args.arch} ({args.form}) on {args.dataset}: {config.epochs} epochs, batch {config.batch_size}, "
          f"{config.optimizer} lr {config.learning_rate:g} ({config.schedule}"
          + (f", {config.warmup} warm-up" if config.warmup else "") + ")"
          + (", augmented" if config.augment else ""))
+    def started(info):
+        if events:
+            events.send("start", info)
+        if info["replicas"] > 1 or info["strategy"] != "default":
+            role = ""
+            if info["worker"] is not None:
+                role = f", worker {info['worker']} of {len(config.workers)}" + (" (chief)" if info["chief"] else "")
+            _err(f"Strategy {info['strategy']}: {info['replicas']} replicas{role}; global batch "
+                 f"{config.batch_size}, lr {info['learning_rate']:g}" + (" (scaled)" if config.scale_lr else ""))
+
     try:
-        result = run_training(config, on_batch=progress.batch, on_epoch=progress.epoch,
-                              should_stop=stop.is_set)
+        result = run_training(config, on_batch=events.batch if events else progress.batch,
+                              on_epoch=events.epoch(progress.epoch) if events else progress.epoch,
+                              should_stop=stop.is_set, on_start=started)
     except SettingsError as e:
         for name, message in e.errors.items():
             _err(f"error: --{name.replace('_', '-')} {message}")
@@ -288,7 +349,7 @@ def cmd_train(args) -> int:
     except DatasetUnavailableError as e:
         _err(f"error: {e}")
         return EXIT_USAGE
-    except (TrainingDiverged, TrainingOutOfMemory) as e:
+    except (TrainingDiverged, TrainingOutOfMemory, WorkerFailure) as e:
         _err(f"error: {e}")
         return EXIT_FAILED
     finally:
@@ -299,7 +360,9 @@ def cmd_train(args) -> int:
     if result.checkpoint_error:
         _err(f"warning: the checkpoint could not be written: {result.checkpoint_error}")
     saved_to = None
-    if args.save:
+    if args.save and not is_chief(config):
+        _err(f"Not saved here: worker 0 (the chief) saves the model to {args.save}.")
+    elif args.save:
         info = get_dataset_info(args.dataset)
         metadata = build_metadata(result, info.class_names, get_arch(args.arch).name)
         try:
@@ -311,6 +374,16 @@ def cmd_train(args) -> int:
     if result.test_accuracy is not None:
         _err(f"Test accuracy {100 * result.test_accuracy:.2f}%, loss {result.test_loss:.4f}, "
              f"{result.train_seconds:.1f} s, {result.images_per_second:.0f} img/s")
+    if events:
+        info = get_dataset_info(args.dataset)
+        out = result.summary_dict()
+        out.pop("history")
+        events.send("result", {
+            **out, "saved_to": saved_to, "chief": is_chief(config),
+            "checkpoint": config.checkpoint if config.checkpoint and os.path.exists(config.checkpoint) else None,
+            "checkpoint_error": result.checkpoint_error,
+            "metadata": build_metadata(result, info.class_names, get_arch(args.arch).name),
+        })
     if args.json:
         out = result.summary_dict()
         out.pop("history")

@@ -146,6 +146,8 @@ def device_scope(name: str):
         yield
         return
     if device == "all":
+        from core.distribute import mirrored_strategy
+
         with mirrored_strategy().scope():
             yield
         return
@@ -159,20 +161,6 @@ def mirrored_devices() -> list[str]:
     tf = load_tensorflow()
     group = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
     return [d.name for d in group]
-
-
-_strategy = None
-
-
-def mirrored_strategy():
-    """One ``tf.distribute.MirroredStrategy`` over :func:`mirrored_devices`: the model is
-    built, compiled and trained in its scope, a copy on each device, gradients summed
-    across them; the batch size is the global batch."""
-    global _strategy
-    if _strategy is None:
-        tf = load_tensorflow()
-        _strategy = tf.distribute.MirroredStrategy(devices=mirrored_devices())
-    return _strategy
 
 
 def precision_policy_name(mode: str, device: str = "auto") -> str:

@@ -18,6 +18,7 @@ import numpy as np
 
 from core.datasets import DATASETS, Dataset, load_dataset
 from core.device import graph_lock
+from core.distribute import DEFAULT_WORKER_TIMEOUT, WorkerFailure, check_strategy, is_chief, is_worker_failure
 from core.registry import ARCHITECTURES, get_arch
 from core.schedules import PLATEAU_FACTOR, PLATEAU_PATIENCE, SCHEDULES, make_schedule
 
@@ -73,7 +74,16 @@ class TrainConfig:
         augment: random shifts, rotations and zoom of the training images.
         early_stopping: stop when the validation loss has not improved for this many
             epochs and keep the best weights (0: off).
-        device: ``"auto"``, or a TensorFlow device such as ``"cpu"``, ``"gpu:0"``.
+        device: ``"auto"``, or a TensorFlow device such as ``"cpu"``, ``"gpu:0"``;
+            ``"all"`` is the mirrored strategy over every local GPU (or CPU device).
+        strategy: one of :data:`core.distribute.STRATEGIES` (``default``, ``mirrored``,
+            ``multiworker``).
+        devices: the devices mirrored training uses (empty: every local GPU, else CPU).
+        workers, worker_index: every worker's ``host:port`` and this one's place in that
+            list, for multi-worker training (worker 0 is the chief and writes the files).
+        worker_timeout: seconds a worker waits for the others before it gives up.
+        scale_lr: multiply the learning rate by the number of replicas (the linear
+            scaling rule of Goyal et al., 2017), since the batch is the global batch.
         mixed_precision: one of :data:`MIXED_PRECISION`.
         checkpoint: a ``.keras`` path where the best model so far is written after each
             epoch that improves it (None: no checkpoint).
@@ -102,6 +112,12 @@ class TrainConfig:
     mixed_precision: str = "off"
     checkpoint: str | None = None
     tensorboard: str | None = None
+    strategy: str = "default"
+    devices: list = field(default_factory=list)
+    workers: list = field(default_factory=list)
+    worker_index: int = 0
+    worker_timeout: float = DEFAULT_WORKER_TIMEOUT
+    scale_lr: bool = False
 
     @classmethod
     def for_arch(cls, arch: str, **overrides) -> "TrainConfig":
@@ -188,6 +204,10 @@ class TrainConfig:
         problem = check_device_name(self.device)
         if problem:
             errors["device"] = problem
+        errors.update(check_strategy(self.strategy, self.device, self.devices, self.workers,
+                                     self.worker_index, self.worker_timeout))
+        if not isinstance(self.scale_lr, bool):
+            errors["scale_lr"] = f"must be true or false, not {self.scale_lr!r}"
         if self.mixed_precision not in MIXED_PRECISION:
             errors["mixed_precision"] = f"must be one of {', '.join(MIXED_PRECISION)}, not {self.mixed_precision!r}"
         for name in ("checkpoint", "tensorboard"):
@@ -247,20 +267,23 @@ class TrainResult:
         }
 
 
-def replica_count(device: str) -> int:
-    """How many devices train together: several for ``"all"`` (MirroredStrategy), else 1."""
-    if device != "all":
-        return 1
-    from core.device import mirrored_devices
+def replica_count(config: TrainConfig) -> int:
+    """How many replicas train together under the config's strategy (1 on one device)."""
+    from core.distribute import get_strategy, replicas_of
 
-    return max(1, len(mirrored_devices()))
+    return replicas_of(get_strategy(config))
 
 
-def make_optimizer(config: TrainConfig, steps_per_epoch: int):
+def effective_learning_rate(config: TrainConfig, replicas: int) -> float:
+    """The peak learning rate trained with: scaled by the replicas when asked."""
+    return float(config.learning_rate) * (replicas if config.scale_lr else 1)
+
+
+def make_optimizer(config: TrainConfig, steps_per_epoch: int, replicas: int = 1):
     """Builds the Keras optimiser (with its learning-rate schedule) of a config."""
     import keras
 
-    lr = make_schedule(config.schedule, float(config.learning_rate), config.epochs * steps_per_epoch,
+    lr = make_schedule(config.schedule, effective_learning_rate(config, replicas), config.epochs * steps_per_epoch,
                        config.warmup * steps_per_epoch)
     decay = float(config.weight_decay) or None
     if config.optimizer == "sgd":
@@ -279,15 +302,15 @@ def output_names(model) -> list[str]:
     return [t._keras_history.operation.name for t in model.outputs]
 
 
-def compile_model(model, config: TrainConfig, steps_per_epoch: int) -> None:
+def compile_model(model, config: TrainConfig, steps_per_epoch: int, replicas: int = 1) -> None:
     """Compiles for integer labels; auxiliary heads get loss weight 0.3 (GoogLeNet)."""
     names = output_names(model)
     if len(names) == 1:
-        model.compile(optimizer=make_optimizer(config, steps_per_epoch),
+        model.compile(optimizer=make_optimizer(config, steps_per_epoch, replicas),
                       loss="sparse_categorical_crossentropy", metrics=["accuracy"])
         return
     model.compile(
-        optimizer=make_optimizer(config, steps_per_epoch),
+        optimizer=make_optimizer(config, steps_per_epoch, replicas),
         loss={n: "sparse_categorical_crossentropy" for n in names},
         loss_weights={n: 1.0 if i == 0 else AUX_LOSS_WEIGHT for i, n in enumerate(names)},
         metrics={names[0]: ["accuracy"]},
@@ -338,8 +361,11 @@ def _progress_callback_class():
         """
 
         def __init__(self, epochs, steps, batch_size, n_train, interval, on_batch, on_epoch,
-                     on_snapshot, should_stop, should_pause=None):
+                     on_snapshot, should_stop, should_pause=None, agree=None):
             super().__init__()
+            # Multi-worker: every worker must stop after the same batch, or the others
+            # wait for it in vain; `agree` turns this worker's wish into the cluster's.
+            self.agree = agree
             self.should_pause = should_pause or (lambda: False)
             self.paused_seconds = 0.0
             self.epochs, self.steps, self.batch_size = epochs, steps, batch_size
@@ -392,7 +418,10 @@ def _progress_callback_class():
         def on_train_batch_end(self, batch, logs=None):
             done = batch + 1
             self._wait_while_paused()
-            if self.should_stop():
+            stop = self.should_stop()
+            if self.agree is not None:
+                stop = self.agree(stop)
+            if stop:
                 self._stop()
             now = time.perf_counter()
             if now - self.last_report < self.interval and done < self.steps:
@@ -426,7 +455,7 @@ def _progress_callback_class():
             self.last_sum, self.last_acc_sum = loss * seen, acc * seen
 
         def on_test_batch_begin(self, batch, logs=None):
-            if self.should_stop():
+            if self.agree is None and self.should_stop():
                 self.stop_requested = True
                 self.model.stop_evaluating = True
 
@@ -489,15 +518,32 @@ def _augmented_batches(x, y, batch_size: int, seed: int):
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
+def _stop_agreement(config):
+    """For multi-worker runs: a function that all workers call after each batch with
+    whether they want to stop, and that returns True on all of them if any one does."""
+    import tensorflow as tf
+
+    from core.distribute import get_strategy
+
+    strategy = get_strategy(config)
+
+    def agree(stop: bool) -> bool:
+        votes = strategy.reduce("SUM", tf.constant(1.0 if stop else 0.0), axis=None)
+        return float(votes) > 0
+
+    return agree
+
+
 def _checkpoint_callback_class():
     import keras
 
     class BestCheckpoint(keras.callbacks.Callback):
         """Writes the model atomically after each epoch that lowers the watched loss."""
 
-        def __init__(self, path, monitor, metadata):
+        def __init__(self, path, monitor, metadata, export):
             super().__init__()
             self.path, self.monitor, self.metadata = path, monitor, metadata
+            self.export = export
             self.best = math.inf
             self.error = None
 
@@ -507,12 +553,11 @@ def _checkpoint_callback_class():
                 return
             self.best = float(value)
             from core.modelio import ModelFileError, save_model
-            from core.registry import inference_model
 
             metadata = {**self.metadata, "epochs_completed": epoch + 1, self.monitor: self.best,
                         "checkpoint": True}
             try:
-                save_model(inference_model(self.model), self.path, metadata)
+                save_model(self.export(self.model), self.path, metadata)
             except ModelFileError as e:  # training goes on; the final save can go elsewhere
                 self.error = str(e)
 
@@ -530,6 +575,8 @@ def train_model(
     should_stop: Callable[[], bool] | None = None,
     should_pause: Callable[[], bool] | None = None,
     report_interval: float = 0.1,
+    on_start: Callable[[dict], None] | None = None,
+    plain_copy=None,
 ) -> TrainResult:
     """Trains a built model on a loaded dataset.
 
@@ -554,6 +601,11 @@ def train_model(
         should_pause: polled after every batch; while it returns True the training thread
             sleeps (no CPU used), and the pause counts neither in images per second nor
             in the ETA.
+        on_start: called once before the first batch with ``strategy``, ``replicas``,
+            ``learning_rate`` (after scaling), ``chief`` and ``worker`` (index or None).
+        plain_copy: for multi-worker training, a model of the same architecture built
+            outside the strategy: checkpoints and the result are this copy holding the
+            trained weights (saving a model of the cluster would need the other workers).
 
     Raises:
         SettingsError: for unusable settings.
@@ -562,14 +614,22 @@ def train_model(
     """
     import keras
 
-    from core.device import device_scope
+    from core.distribute import training_scope
+    from core.registry import inference_model
+
+    def export(trained):
+        if plain_copy is None:
+            return inference_model(trained)
+        plain_copy.set_weights(trained.get_weights())
+        return inference_model(plain_copy)
 
     config.validate()
     keras.utils.set_random_seed(config.seed)
-    replicas = replica_count(config.device)
+    replicas = replica_count(config)
     if config.batch_size % replicas:
         raise SettingsError({"batch_size": f"must be a multiple of the {replicas} devices that train "
                                            f"together, not {config.batch_size}"})
+    chief = is_chief(config)
     # Every device must get an equal share of each batch (MirroredStrategy fails on the
     # uneven last batch of validation): leave out the last few images (fewer than replicas).
     n_train = len(data.x_train) // replicas * replicas
@@ -585,6 +645,7 @@ def train_model(
     progress = _progress_callback_class()(
         config.epochs, steps, config.batch_size, n_train, report_interval,
         on_batch, on_epoch, on_snapshot, should_stop, should_pause,
+        agree=_stop_agreement(config) if config.strategy == "multiworker" else None,
     )
     callbacks = [progress]
     if config.early_stopping:
@@ -594,21 +655,26 @@ def train_model(
         callbacks.append(keras.callbacks.ReduceLROnPlateau(
             monitor=monitor, factor=PLATEAU_FACTOR, patience=PLATEAU_PATIENCE, min_lr=1e-7))
     checkpoint = None
-    if config.checkpoint:
+    if config.checkpoint and chief:  # one writer: the other workers hold the same weights
         checkpoint = _checkpoint_callback_class()(config.checkpoint, monitor, {
             "arch": config.arch, "arch_name": get_arch(config.arch).name, "dataset": config.dataset,
             "class_names": list(data.info.class_names), "input_shape": list(data.input_shape),
             "config": config.to_dict(),
-        })
+        }, export)
         callbacks.append(checkpoint)
-    if config.tensorboard:
+    if config.tensorboard and chief:
         callbacks.append(keras.callbacks.TensorBoard(log_dir=config.tensorboard, update_freq="epoch"))
+    if on_start:
+        on_start({"strategy": "mirrored" if config.device == "all" else config.strategy,
+                  "replicas": replicas, "learning_rate": effective_learning_rate(config, replicas),
+                  "chief": chief,
+                  "worker": config.worker_index if config.strategy == "multiworker" else None})
     start = time.perf_counter()
     # fit traces its steps and creates tf.data iterators every epoch: no other thread
     # may build graphs meanwhile (see core.device.graph_lock).
     try:
-        with graph_lock, device_scope(config.device):
-            compile_model(model, config, steps)
+        with graph_lock, training_scope(config):
+            compile_model(model, config, steps, replicas)
             if config.augment:
                 inputs = (_augmented_batches(x_train, targets(model, y_train), config.batch_size,
                                              config.seed),)
@@ -619,6 +685,12 @@ def train_model(
             model.fit(*inputs, epochs=config.epochs, validation_data=validation, verbose=0,
                       callbacks=callbacks, **fit_args)
     except Exception as e:
+        if config.strategy == "multiworker" and is_worker_failure(e):
+            raise WorkerFailure(
+                "Another worker stopped or cannot be reached, so training stopped here too "
+                f"({type(e).__name__}: {str(e).strip().splitlines()[-1][:200]}). Check the other "
+                "workers' output, then start every worker again."
+            ) from e
         if isinstance(e, MemoryError) or type(e).__name__ == "ResourceExhaustedError":
             raise TrainingOutOfMemory(
                 f"Out of memory at batch size {config.batch_size}: training stopped. Try a smaller "
@@ -632,10 +704,8 @@ def train_model(
             f"Try a lower learning rate (now {config.learning_rate:g}), e.g. "
             f"{config.learning_rate / 10:g}."
         )
-    from core.registry import inference_model
-
     result = TrainResult(
-        config=config, model=inference_model(model), history=progress.history,
+        config=config, model=export(model), history=progress.history,
         epochs_completed=progress.epochs_completed, stopped=progress.stop_requested,
         stopped_early=bool(config.early_stopping) and not progress.stop_requested
         and progress.epochs_completed < config.epochs,
@@ -663,7 +733,8 @@ def run_training(
         should_abort: when it returns True after training, the test evaluation is skipped
             (the window is closing).
         **callbacks: ``on_batch``, ``on_epoch``, ``on_snapshot``, ``should_stop``,
-            ``should_pause`` and ``report_interval``, passed to :func:`train_model`.
+            ``should_pause``, ``on_start`` and ``report_interval``, passed to
+            :func:`train_model`.
     """
     from core.device import load_tensorflow
     from core.evaluation import evaluate_classifier
@@ -671,10 +742,17 @@ def run_training(
 
     config.validate()
     load_tensorflow()
+    from core.distribute import get_strategy, training_scope
+
+    try:
+        # First: a multi-worker strategy must exist before TensorFlow runs anything.
+        get_strategy(config)
+    except ValueError as e:
+        raise SettingsError({"devices" if config.devices else "strategy": str(e)}) from e
     if data is None:
         data = load_dataset(config.dataset, val_split=config.val_split, limit=config.limit,
                             seed=config.seed)
-    from core.device import device_scope, dtype_policy, precision_policy_name, resolve_device
+    from core.device import dtype_policy, precision_policy_name, resolve_device
 
     try:
         resolve_device(config.device)
@@ -687,9 +765,14 @@ def run_training(
     import keras
 
     keras.utils.set_random_seed(config.seed)  # the initial weights too
-    with graph_lock, device_scope(config.device), dtype_policy(policy):
+    plain = None
+    if config.strategy == "multiworker":
+        # A copy tied to no cluster: saving and evaluating it needs no other worker.
+        with graph_lock, dtype_policy(policy):
+            plain = build_model(config.arch, data.input_shape, data.num_classes, **config.model_options())
+    with graph_lock, training_scope(config), dtype_policy(policy):
         model = build_model(config.arch, data.input_shape, data.num_classes, **config.model_options())
-    result = train_model(model, data, config, **callbacks)
+    result = train_model(model, data, config, plain_copy=plain, **callbacks)
     if evaluate and not (should_abort and should_abort()) and len(data.x_test):
         with graph_lock:
             scores = evaluate_classifier(result.model, data.x_test, data.y_test)

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from core.datasets import RESOURCES
 from core.device import GraphBusy, building_graphs
+from gui.threads import pin_python_thread_state
 
 BUNDLED_MODEL = RESOURCES / "models" / "lenet5_mnist.keras"
 
@@ -44,6 +45,7 @@ class Engine(QObject):
 
     @Slot()
     def start(self):
+        pin_python_thread_state()
         from core.device import describe_device
 
         try:
@@ -60,6 +62,7 @@ class Engine(QObject):
 
     @Slot(int, str, object, int, str, dict)
     def summarize(self, request_id: int, arch: str, input_shape, classes: int, form: str, options: dict):
+        pin_python_thread_state()
         from core.registry import build_model
         from core.summary import summarize, to_dict
 
@@ -80,6 +83,7 @@ class Engine(QObject):
         Its fast path is traced once training no longer holds the graph lock; until
         then predictions run eagerly.
         """
+        pin_python_thread_state()
         from core.inference import Predictor
 
         try:
@@ -93,6 +97,7 @@ class Engine(QObject):
 
     @Slot(str)
     def load_model(self, path: str):
+        pin_python_thread_state()
         self._load(Path(path), source="file")
 
     def _load(self, path: Path, source: str):
@@ -127,10 +132,12 @@ class Engine(QObject):
     @Slot(dict)
     def update_metadata(self, metadata: dict):
         """Metadata of the finished run (test accuracy…), saved with the model."""
+        pin_python_thread_state()
         self._metadata = dict(metadata)
 
     @Slot(int, object)
     def predict(self, request_id: int, drawing):
+        pin_python_thread_state()
         from core.preprocess import prepare
 
         if request_id < self._latest_prediction:
@@ -150,6 +157,7 @@ class Engine(QObject):
 
     @Slot(str)
     def save_model(self, path: str):
+        pin_python_thread_state()
         from core.modelio import ModelFileError, save_model
 
         if self._predictor is None:

@@ -22,6 +22,7 @@ from gui.plots import TrainingPlots
 from gui.prediction_view import DigitPreview, ProbabilityBars, TopPrediction
 from gui.settings_panel import SettingsPanel
 from gui.summary_view import SummaryView, summary_from_dict
+from gui.process_worker import ProcessTrainingWorker
 from gui.training_worker import TrainingWorker
 
 #: A reference network slower than this per epoch asks before training.
@@ -209,6 +210,11 @@ class MainWindow(QMainWindow):
         self.device_label = QLabel("Device: loading TensorFlow…")
         self.device_label.setToolTip("The device TensorFlow computes on.")
         self.statusBar().addPermanentWidget(self.device_label)
+        self.replicas_label = QLabel()
+        self.replicas_label.setToolTip("The replicas training together (tf.distribute); the batch size "
+                                       "is the global batch, shared by them.")
+        self.replicas_label.hide()
+        self.statusBar().addPermanentWidget(self.replicas_label)
 
     def _build_actions(self):
         def action(text, shortcut, slot, tip, menu):
@@ -399,8 +405,9 @@ class MainWindow(QMainWindow):
         self.start_action.setEnabled(not self.is_training)
         self.stop_button.setEnabled(self.is_training)
         self.stop_action.setEnabled(self.is_training)
-        self.pause_button.setEnabled(self.is_training)
-        self.pause_action.setEnabled(self.is_training)
+        can_pause = self.is_training and self.worker is not None and self.worker.can_pause
+        self.pause_button.setEnabled(can_pause)
+        self.pause_action.setEnabled(can_pause)
         if not self.is_training:
             self.pause_button.setChecked(False)
             self.pause_button.setText("Pause")
@@ -484,12 +491,17 @@ class MainWindow(QMainWindow):
         if config.checkpoint is None and folder:
             config.checkpoint = str(Path(folder) / f"{config.arch}-best.keras")
         last = str(Path(folder) / f"{config.arch}-last.keras") if folder else None
-        self.worker = TrainingWorker(config, data, last_model_path=last)
+        if config.strategy == "multiworker":
+            # A multi-worker strategy needs a process of its own (see gui.process_worker).
+            self.worker = ProcessTrainingWorker(config, last_model_path=last)
+            self.worker.model_saved.connect(self.request_load)
+        else:
+            self.worker = TrainingWorker(config, data, last_model_path=last)
         self.worker.paused.connect(self._on_paused)
+        self.worker.started_on.connect(self._on_started_on)
         self.worker.moveToThread(self.train_thread)
         self.train_thread.started.connect(self.worker.run)
         self.worker.done.connect(self.train_thread.quit, Qt.ConnectionType.DirectConnection)
-        self.worker.done.connect(self.worker.deleteLater)
         self.train_thread.finished.connect(self._on_thread_finished)
         self.worker.status.connect(self._on_train_status)
         self.worker.progress.connect(self._on_progress)
@@ -504,9 +516,18 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Training {get_arch(config.arch).name}…")
         return True
 
+    def _on_started_on(self, info: dict):
+        if info["replicas"] > 1 or info["strategy"] != "default":
+            role = ""
+            if info.get("worker") is not None:
+                role = f", worker {info['worker']}" + (" (chief: saves the model)" if info["chief"] else "")
+            self.replicas_label.setText(f"{info['replicas']} replicas ({info['strategy']}{role}), "
+                                        f"lr {info['learning_rate']:g}")
+            self.replicas_label.show()
+
     def toggle_pause(self):
         """Pauses training, or resumes it when paused."""
-        if self.worker is None or self.worker.stopping:
+        if self.worker is None or self.worker.stopping or not self.worker.can_pause:
             return
         if self.worker.is_paused:
             self.worker.resume()
@@ -589,12 +610,19 @@ class MainWindow(QMainWindow):
         self.training_failed.emit(message)
 
     def _on_thread_finished(self):
-        thread = self.train_thread
+        thread, worker = self.train_thread, self.worker
         self.train_thread = None
         self.worker = None
         if thread is not None:
+            # `finished` is emitted from the thread just before it ends. Only once it has
+            # really ended may its objects go: the worker (owned by Python, so deleted
+            # when `worker` goes below, in this thread) and then the QThread. Deleting
+            # the worker from its own thread while this one let go of it segfaulted.
+            thread.wait(5000)
             thread.deleteLater()
+        del worker
         self.plots.stop()
+        self.replicas_label.hide()
         self.settings.set_locked(False)
         self.open_action.setEnabled(True)
         self._update_buttons()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
-    QSpinBox, QToolButton, QVBoxLayout, QWidget,
+    QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+    QListWidget, QListWidgetItem, QPushButton, QSpinBox, QToolButton, QVBoxLayout, QWidget,
 )
 
 from core.datasets import DATASETS, availability
+from core.distribute import STRATEGIES
 from core.registry import ARCHITECTURES, DEFAULT_ARCH, get_arch
 from core.schedules import SCHEDULES
 from core.training import MIXED_PRECISION, OPTIMIZERS, TrainConfig
@@ -102,6 +103,29 @@ class SettingsPanel(QWidget):
         self.device.setToolTip("Where to train: automatic (the first GPU, else the CPU), all GPUs at "
                                "once (mirrored), one GPU, or the CPU. The list fills in when "
                                "TensorFlow has loaded.")
+        self.strategy = QComboBox()
+        for key, name in STRATEGIES.items():
+            self.strategy.addItem(name, key)
+        self.strategy.setToolTip(
+            "How many devices train together (tf.distribute): one device; mirrored, a copy of the "
+            "model on every local GPU (or the ticked devices) with gradients summed; multi-worker, "
+            "several machines, each running this with its own worker index.")
+        self.devices = QListWidget()
+        self.devices.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.devices.setMaximumHeight(80)
+        self.devices.setToolTip("Mirrored: tick the devices to train on (none ticked: every GPU, "
+                                "else every CPU device).")
+        self.workers = QLineEdit()
+        self.workers.setPlaceholderText("host:port, host:port, …")
+        self.workers.setToolTip("Multi-worker: every worker's address, in the same order on every "
+                                "machine. Training runs in a separate process that waits for the others.")
+        self.worker_index = QSpinBox()
+        self.worker_index.setRange(0, 999)
+        self.worker_index.setToolTip("This machine's place in the workers list; worker 0 is the chief, "
+                                     "which writes the checkpoints and the model.")
+        self.scale_lr = QCheckBox("Scale the learning rate by the replicas")
+        self.scale_lr.setToolTip("The batch size is the global batch, shared by the replicas: with N "
+                                 "replicas, train at N × the learning rate (the linear scaling rule).")
         self.mixed_precision = QComboBox()
         for key, name in MIXED_PRECISION.items():
             self.mixed_precision.addItem(name, key)
@@ -136,7 +160,10 @@ class SettingsPanel(QWidget):
             ("weight_decay", "&Weight decay", self.weight_decay), ("warmup", "&Warm-up", self.warmup),
             ("augment", "", self.augment), ("early_stopping", "Early sto&p", self.early_stopping),
             ("val_split", "&Validation", self.val_split), ("seed", "See&d", self.seed),
-            ("device", "De&vice", self.device), ("mixed_precision", "Precision", self.mixed_precision),
+            ("device", "De&vice", self.device), ("strategy", "Strate&gy", self.strategy),
+            ("devices", "Devices", self.devices), ("workers", "Wor&kers", self.workers),
+            ("worker_index", "Worker index", self.worker_index), ("scale_lr", "", self.scale_lr),
+            ("mixed_precision", "Precision", self.mixed_precision),
             ("tensorboard", "TensorBoard", tensorboard_row),
         ))
         self.advanced.setLayout(advanced)
@@ -171,8 +198,11 @@ class SettingsPanel(QWidget):
                        self.momentum.textChanged, self.nesterov.toggled, self.weight_decay.textChanged,
                        self.warmup.valueChanged, self.augment.toggled, self.early_stopping.valueChanged,
                        self.val_split.textChanged, self.seed.valueChanged, self.device.currentIndexChanged,
-                       self.mixed_precision.currentIndexChanged, self.tensorboard.textChanged):
+                       self.mixed_precision.currentIndexChanged, self.tensorboard.textChanged,
+                       self.strategy.currentIndexChanged, self.devices.itemChanged, self.workers.textChanged,
+                       self.worker_index.valueChanged, self.scale_lr.toggled):
             signal.connect(self.check)
+        self.strategy.currentIndexChanged.connect(self._update_enabled)
         self.optimizer.currentIndexChanged.connect(self._update_enabled)
         self._valid = True
         self._locked = False
@@ -203,7 +233,8 @@ class SettingsPanel(QWidget):
             self.advanced_toggle.setChecked(visible)
 
     def set_devices(self, devices: list[tuple[str, str]]) -> None:
-        """Fills the device picker with (name, label) pairs from :func:`core.device.list_devices`."""
+        """Fills the device picker with (name, label) pairs from :func:`core.device.list_devices`,
+        and the mirrored strategy's list with the GPUs (else the CPU devices)."""
         current = self.device.currentData()
         self.device.blockSignals(True)
         self.device.clear()
@@ -212,7 +243,23 @@ class SettingsPanel(QWidget):
         index = self.device.findData(current)
         self.device.setCurrentIndex(max(0, index))
         self.device.blockSignals(False)
+        ticked = set(self.ticked_devices())
+        gpus = [(n, label) for n, label in devices if n.startswith("gpu")]
+        self.devices.blockSignals(True)
+        self.devices.clear()
+        for name, label in gpus or [(n, label) for n, label in devices if n.startswith("cpu")]:
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if name in ticked else Qt.CheckState.Unchecked)
+            self.devices.addItem(item)
+        self.devices.blockSignals(False)
         self.check()
+
+    def ticked_devices(self) -> list[str]:
+        """The devices ticked for mirrored training (none: all of them)."""
+        return [self.devices.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.devices.count())
+                if self.devices.item(i).checkState() == Qt.CheckState.Checked]
 
     def _choose_tensorboard(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "TensorBoard log folder", self.tensorboard.text())
@@ -223,6 +270,13 @@ class SettingsPanel(QWidget):
         sgd = self.optimizer.currentData() == "sgd"
         for widget in (self.momentum, self.nesterov):
             widget.setEnabled(sgd and not self._locked)
+        strategy = self.strategy.currentData()
+        free = not self._locked
+        self.device.setEnabled(free and strategy == "default")
+        self.devices.setEnabled(free and strategy == "mirrored")
+        self.workers.setEnabled(free and strategy == "multiworker")
+        self.worker_index.setEnabled(free and strategy == "multiworker")
+        self.scale_lr.setEnabled(free and strategy != "default")
 
     def reset_defaults(self) -> None:
         self.apply_defaults(self.current_arch())
@@ -279,9 +333,16 @@ class SettingsPanel(QWidget):
             nesterov=self.nesterov.isChecked(), weight_decay=self._number(self.weight_decay),
             warmup=self.warmup.value(), augment=self.augment.isChecked(),
             early_stopping=self.early_stopping.value(), val_split=self._number(self.val_split),
-            seed=self.seed.value(), device=self.device.currentData(),
+            seed=self.seed.value(),
+            device=self.device.currentData() if self.strategy.currentData() == "default" else "auto",
             mixed_precision=self.mixed_precision.currentData(),
             tensorboard=self.tensorboard.text().strip() or None,
+            strategy=self.strategy.currentData(),
+            devices=self.ticked_devices() if self.strategy.currentData() == "mirrored" else [],
+            workers=[w.strip() for w in self.workers.text().split(",") if w.strip()]
+            if self.strategy.currentData() == "multiworker" else [],
+            worker_index=self.worker_index.value(),
+            scale_lr=self.scale_lr.isChecked() and self.strategy.currentData() != "default",
         )
 
     def errors(self) -> dict[str, str]:
@@ -316,6 +377,7 @@ class SettingsPanel(QWidget):
         for widget in (self.arch, self.form, self.dataset, self.epochs, self.batch_size, self.optimizer,
                        self.learning_rate, self.schedule, self.weight_decay, self.warmup, self.augment,
                        self.early_stopping, self.val_split, self.seed, self.device, self.mixed_precision,
-                       self.tensorboard, self.reset_button):
+                       self.tensorboard, self.reset_button, self.strategy, self.devices, self.workers,
+                       self.worker_index, self.scale_lr):
             widget.setEnabled(not locked)
         self._update_enabled()

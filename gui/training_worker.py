@@ -14,6 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal, Slot
 
 from core.training import TrainConfig
+from gui.threads import pin_python_thread_state
 
 
 def describe_failure(error: BaseException) -> str:
@@ -37,6 +38,7 @@ class TrainingWorker(QObject):
     """Runs one training session in the thread it is moved to."""
 
     status = Signal(str)
+    started_on = Signal(dict)  # strategy, replicas, learning_rate, chief, worker
     progress = Signal(dict)  # see core.training.train_model's on_batch
     epoch_done = Signal(dict)  # see on_epoch
     snapshot = Signal(dict)  # arch, input_shape, classes, class_names, model (a copy), description
@@ -45,6 +47,8 @@ class TrainingWorker(QObject):
     done = Signal()  # always last, success or not
 
     paused = Signal(bool)
+
+    can_pause = True
 
     def __init__(self, config: TrainConfig, data=None, last_model_path: str | None = None):
         """Args:
@@ -91,6 +95,7 @@ class TrainingWorker(QObject):
 
     @Slot()
     def run(self):
+        pin_python_thread_state()
         try:
             self._run()
         except Exception as e:  # reported to the user, never raised into Qt
@@ -143,7 +148,7 @@ class TrainingWorker(QObject):
         result = run_training(
             config, data=data, on_batch=self.progress.emit, on_epoch=on_epoch,
             on_snapshot=on_snapshot, should_stop=self._stop.is_set, should_pause=self._pause.is_set,
-            should_abort=self._abort.is_set,
+            should_abort=self._abort.is_set, on_start=self.started_on.emit,
         )
         if self._abort.is_set():
             return

@@ -34,3 +34,48 @@ def no_network(monkeypatch):
 def bundled_model_path() -> Path:
     assert BUNDLED_MODEL.is_file(), "resources/models/lenet5_mnist.keras is missing (see README)"
     return BUNDLED_MODEL
+
+
+#: A test still running after this long is taken to hang: the run ends at once with a
+#: report naming the test and what every thread was doing, instead of sitting until the
+#: CI's own time limit. The slowest test takes about a minute on 2 busy cores.
+HANG_SECONDS = float(os.environ.get("CNN_STUDIO_TEST_HANG_SECONDS", "420"))
+
+
+def _report_hang(nodeid: str, capture_manager) -> None:
+    import faulthandler
+    import threading
+    import traceback
+
+    if capture_manager is not None:  # the process ends: give the report the real stderr
+        capture_manager.suspend_global_capture(in_=False)
+    err = sys.__stderr__
+    err.write(f"\n\n=== {nodeid} still runs after {HANG_SECONDS:.0f} s: every thread's stack ===\n")
+    err.flush()
+    faulthandler.dump_traceback(file=err, all_threads=True)
+    names = {t.ident: t.name for t in threading.enumerate()}
+    err.write("\n=== in short (innermost frames last) ===\n")
+    for ident, frame in sys._current_frames().items():
+        if ident == threading.get_ident():
+            continue
+        stack = traceback.extract_stack(frame)[-6:]
+        err.write(f"thread {names.get(ident, ident)}:\n")
+        for f in stack:
+            err.write(f"    {Path(f.filename).name}:{f.lineno} {f.name}: {(f.line or '').strip()[:80]}\n")
+    err.write(f"=== HUNG: {nodeid} (after {HANG_SECONDS:.0f} s); the test run stops here ===\n")
+    err.flush()
+    os._exit(3)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    import threading
+
+    capture_manager = item.config.pluginmanager.getplugin("capturemanager")
+    watchdog = threading.Timer(HANG_SECONDS, _report_hang, args=(item.nodeid, capture_manager))
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        yield
+    finally:
+        watchdog.cancel()

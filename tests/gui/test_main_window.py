@@ -270,6 +270,15 @@ panel.set_devices(list_devices())
 print([panel.device.itemData(i) for i in range(panel.device.count())])
 panel.device.setCurrentIndex(panel.device.findData("cpu:2"))
 print(panel.config().device, panel.errors().get("device"))
+from PySide6.QtCore import Qt
+panel.strategy.setCurrentIndex(panel.strategy.findData("mirrored"))
+print("mirrored list", [panel.devices.item(i).data(Qt.ItemDataRole.UserRole) for i in range(panel.devices.count())],
+      panel.device.isEnabled(), panel.devices.isEnabled())
+panel.devices.item(2).setCheckState(Qt.CheckState.Checked)
+print("one ticked", panel.errors().get("devices"))
+panel.devices.item(0).setCheckState(Qt.CheckState.Checked)
+config = panel.config()
+print("ticked", config.strategy, config.devices, config.device, panel.errors())
 """
 
 
@@ -285,6 +294,10 @@ def test_device_picker_lists_logical_devices():
     assert out.returncode == 0, out.stderr[-2000:]
     assert "['auto', 'all', 'cpu:0', 'cpu:1', 'cpu:2']" in out.stdout
     assert "cpu:2 None" in out.stdout
+    # the mirrored strategy trains on the ticked devices; the single-device picker steps aside
+    assert "mirrored list ['cpu:0', 'cpu:1', 'cpu:2'] False True" in out.stdout
+    assert "one ticked mirrored training needs at least 2 devices" in out.stdout
+    assert "ticked mirrored ['cpu:0', 'cpu:2'] auto {}" in out.stdout
 
 
 def test_the_window_paints_before_tensorflow_loads(qtbot):
@@ -301,3 +314,73 @@ def test_the_window_paints_before_tensorflow_loads(qtbot):
     assert w.device_label.text().startswith("Device: CPU")
     w.close()
     assert not w.engine_thread.isRunning()
+
+
+def test_multiworker_training_from_the_window_with_a_second_worker(window, qtbot):
+    """The window trains this machine's share in a child process (worker 0, the chief);
+    a second worker runs from the command line; the chief's model reaches the canvas."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+    from tests.core.test_distribute import finish, free_ports
+
+    workers = [f"127.0.0.1:{p}" for p in free_ports(2)]
+    panel = window.settings
+    panel.set_advanced_visible(True)
+    panel.strategy.setCurrentIndex(panel.strategy.findData("multiworker"))
+    assert "workers" in panel.errors() and not window.start_button.isEnabled()
+    assert panel.error_labels["workers"].isVisible()
+    panel.workers.setText(", ".join(workers))
+    panel.epochs.setValue(1)
+    panel.batch_size.setValue(64)
+    assert panel.errors() == {} and window.start_button.isEnabled()
+    config = panel.config()
+    config.limit = 1200
+    assert window.start_training(config)
+    other = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "train", "lenet5", "--epochs", "1",
+                              "--limit", "1200", "--batch-size", "64", "--strategy", "multiworker",
+                              "--workers", ",".join(workers), "--worker-index", "1"],
+                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert not window.pause_button.isEnabled()  # the other worker would wait for a paused one
+        qtbot.waitUntil(lambda: "2 replicas" in window.replicas_label.text(), timeout=120_000)
+        assert "worker 0 (chief" in window.replicas_label.text()
+        with qtbot.waitSignal(window.training_finished, timeout=180_000) as finished:
+            pass
+    finally:
+        code, _, err = finish(other, timeout=120)
+    assert code == 0, err[-2000:]
+    result = finished.args[0]
+    assert result["saved_to"].endswith("lenet5-last.keras") and result["epochs"] == 1
+    assert len(window.plots.train_x) >= 1  # the curves came from the child's events
+    qtbot.waitUntil(lambda: window.model_info is not None and window.model_info["source"] == "file"
+                    and window.model_info["path"] == result["saved_to"], timeout=30_000)
+    qtbot.waitUntil(lambda: window.train_thread is None, timeout=10_000)
+
+
+def test_a_multiworker_run_whose_peer_never_comes_fails_clearly(window, qtbot):
+    from tests.core.test_distribute import free_ports
+
+    workers = [f"127.0.0.1:{p}" for p in free_ports(2)]
+    config = TrainConfig.for_arch("lenet5", epochs=1, strategy="multiworker", workers=workers,
+                                  worker_timeout=5, limit=600)
+    with qtbot.waitSignal(window.training_failed, timeout=120_000) as failed:
+        assert window.start_training(config)
+    assert "did not join within 5 s" in failed.args[0] and workers[1] in failed.args[0]
+    qtbot.waitUntil(lambda: window.train_thread is None, timeout=10_000)
+    assert window.start_button.isEnabled()
+
+
+def test_the_engine_loads_one_model_file_after_another(window, qtbot, tmp_path, bundled_model_path):
+    """Each model loaded in the engine thread is traced by TensorFlow in a new slot call:
+    without a pinned Python thread state (gui.threads) the second one crashed the process."""
+    import shutil
+
+    for name in ("first.keras", "second.keras"):
+        copy = tmp_path / name
+        shutil.copy(bundled_model_path, copy)
+        window.request_load.emit(str(copy))
+        qtbot.waitUntil(lambda: window.model_info["path"] == str(copy), timeout=30_000)
+    draw_digit_on(window.canvas, "7")
+    qtbot.waitUntil(lambda: getattr(window, "last_prediction", None) == "7", timeout=10_000)
