@@ -160,6 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("predict", help="read digits from image files with a trained model")
     p.add_argument("--model", required=True, metavar="PATH", help="a .keras model file")
     p.add_argument("images", nargs="+", metavar="IMAGE", help="PNG/JPEG files, any size")
+    p.add_argument("--split", action="store_true",
+                   help="each image holds several digits in a row: read them left to right")
     p.add_argument("--json", action="store_true", help="print one JSON list")
 
     p = sub.add_parser("evaluate", help="measure a trained model on a test set")
@@ -396,7 +398,9 @@ def cmd_predict(args) -> int:
     from core.imagefiles import ImageFileError, read_image
     from core.inference import Predictor
     from core.modelio import ModelFileError, load_model
-    from core.preprocess import prepare
+    import numpy as np
+
+    from core.preprocess import prepare, prepare_digits
 
     try:
         loaded = load_model(args.model)
@@ -408,14 +412,32 @@ def cmd_predict(args) -> int:
     for path in args.images:
         entry = {"image": path, "label": None, "confidence": None, "probabilities": None}
         try:
-            prepared = prepare(read_image(path), predictor.input_shape)
-            if prepared is None:
-                raise ImageFileError(f"{path}: no ink found (the image is blank).")
+            image = read_image(path)
+            if args.split:
+                digits = prepare_digits(image, predictor.input_shape)
+                if not digits:
+                    raise ImageFileError(f"{path}: no ink found (the image is blank).")
+            else:
+                prepared = prepare(image, predictor.input_shape)
+                if prepared is None:
+                    raise ImageFileError(f"{path}: no ink found (the image is blank).")
         except (ImageFileError, ValueError) as e:
             failures += 1
             entry["error"] = str(e)
             _err(f"error: {e}")
             results.append(entry)
+            continue
+        if args.split:
+            rows = predictor.predict_batch(np.stack([d[0] for d in digits]))
+            entry["digits"] = [{"label": predictor.class_names[int(p.argmax())], "confidence": float(p.max()),
+                                "probabilities": [float(v) for v in p]} for p in rows]
+            entry.update(label="".join(d["label"] for d in entry["digits"]),
+                         confidence=min(d["confidence"] for d in entry["digits"]))
+            del entry["probabilities"]
+            results.append(entry)
+            if not args.json:
+                print(f"{path}: {entry['label']} ({len(rows)} digits, the least sure "
+                      f"{100 * entry['confidence']:.1f}%)")
             continue
         probs = predictor.predict(prepared[0])
         best = int(probs.argmax())

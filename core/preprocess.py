@@ -147,3 +147,64 @@ def prepare(image: np.ndarray, input_shape=(28, 28, 1)) -> tuple[np.ndarray, np.
     if digit is None:
         return None
     return fit_to_input(digit, input_shape), digit
+
+
+#: Two pieces of ink belong to one digit when their columns overlap by at least this
+#: fraction of the narrower one (a 5's separate top bar, a 4 drawn in two strokes).
+SAME_DIGIT_OVERLAP = 0.5
+
+
+def split_digits(image: np.ndarray) -> list[np.ndarray]:
+    """Splits an image of digits written in a row into one image per digit, left to right.
+
+    Pieces of ink (connected components, specks removed) whose columns overlap belong to
+    the same digit; digits that touch stay one piece.
+
+    Args:
+        image: greyscale, BGR or BGRA array; dark ink on light paper or the reverse.
+
+    Returns:
+        White-on-black ``uint8`` crops, one per digit (each with a margin), to give to
+        :func:`mnist_style`; an empty list when there is no ink.
+    """
+    ink = remove_specks(ink_on_black(to_grayscale(image)))
+    mask = (ink >= INK_THRESHOLD).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    pieces = sorted(range(1, count), key=lambda i: stats[i, cv2.CC_STAT_LEFT])
+    groups: list[list[int]] = []  # component labels per digit
+    spans: list[list[int]] = []  # [left, right] columns per digit
+    for i in pieces:
+        left = int(stats[i, cv2.CC_STAT_LEFT])
+        right = left + int(stats[i, cv2.CC_STAT_WIDTH]) - 1
+        if spans:
+            g_left, g_right = spans[-1]
+            overlap = min(right, g_right) - max(left, g_left) + 1
+            narrower = min(right - left + 1, g_right - g_left + 1)
+            if overlap >= SAME_DIGIT_OVERLAP * narrower:
+                groups[-1].append(i)
+                spans[-1] = [min(left, g_left), max(right, g_right)]
+                continue
+        groups.append([i])
+        spans.append([left, right])
+    # Keep the faint anti-aliased edges of each digit's strokes.
+    near = cv2.dilate(labels.astype(np.float32), np.ones((3, 3), np.uint8)).astype(np.int32)
+    crops = []
+    for members in groups:
+        own = np.isin(labels, members) | (np.isin(near, members) & (mask == 0))
+        ys, xs = np.nonzero(own)
+        margin = max(2, (ys.max() - ys.min()) // 10)
+        top, left = max(0, ys.min() - margin), max(0, xs.min() - margin)
+        bottom, right = ys.max() + margin + 1, xs.max() + margin + 1
+        crops.append(np.where(own, ink, 0)[top:bottom, left:right].astype(np.uint8))
+    return crops
+
+
+def prepare_digits(image: np.ndarray, input_shape=(28, 28, 1)) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`prepare` for each digit of a row of digits, left to right (see
+    :func:`split_digits`)."""
+    prepared = []
+    for crop in split_digits(image):
+        digit = mnist_style(crop)
+        if digit is not None:
+            prepared.append((fit_to_input(digit, input_shape), digit))
+    return prepared

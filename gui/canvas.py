@@ -1,10 +1,10 @@
-"""The drawing canvas: black ink on white paper, drawn with the mouse."""
+"""The drawing canvas: black ink on white paper, drawn with the mouse or a tablet pen."""
 
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen, QTabletEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 
@@ -12,18 +12,30 @@ class DrawingCanvas(QWidget):
     """A square canvas the user draws a digit on.
 
     Strokes are straight segments between mouse samples with round caps and joins, so
-    fast movements still give continuous lines. The right mouse button clears.
+    fast movements still give continuous lines. The right mouse button clears. A tablet
+    pen's pressure thins and thickens the stroke. Every stroke and clear can be undone.
 
     Signals:
         changed: emitted after every change of the drawing (each mouse move while
-            drawing, and on clear).
+            drawing, and on clear, undo and redo).
+        history_changed: what can be undone or redone changed.
     """
 
     changed = Signal()
+    history_changed = Signal()
+    file_dropped = Signal(str)  # a file dragged onto the canvas
+
+    MIN_PEN, MAX_PEN = 4, 40
+    #: Strokes kept for undo.
+    UNDO_DEPTH = 50
 
     def __init__(self, side: int = 280, pen_width: float = 18.0, parent=None):
         super().__init__(parent)
         self.pen_width = pen_width
+        self.eraser = False
+        self._pressure = 1.0
+        self._undo: list[tuple[QImage, bool]] = []
+        self._redo: list[tuple[QImage, bool]] = []
         self._image = QImage(side, side, QImage.Format.Format_Grayscale8)
         self._image.fill(QColor("white"))
         self._last: QPointF | None = None
@@ -32,19 +44,98 @@ class DrawingCanvas(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
-        self.setToolTip("Draw a digit with the left mouse button. "
-                        "Right-click or press Delete to clear.")
+        self.setAcceptDrops(True)
+        self.setToolTip("Draw a digit with the left mouse button. Right-click or press Delete to "
+                        "clear. Drop an image file here to read it.")
 
     @property
     def is_empty(self) -> bool:
         return self._empty
 
     def clear(self) -> None:
+        if self._empty:
+            return
+        self._remember()
         self._image.fill(QColor("white"))
         self._empty = True
         self._last = None
         self.update()
         self.changed.emit()
+
+    # ----------------------------------------------------------------- tools
+    def set_pen_width(self, width: float) -> None:
+        self.pen_width = float(min(self.MAX_PEN, max(self.MIN_PEN, width)))
+
+    def set_eraser(self, on: bool) -> None:
+        self.eraser = bool(on)
+        self.setCursor(Qt.CursorShape.PointingHandCursor if on else Qt.CursorShape.CrossCursor)
+
+    # ----------------------------------------------------------------- undo
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def _remember(self) -> None:
+        """Keeps the drawing as it is before a change, for undo."""
+        self._undo.append((self._image.copy(), self._empty))
+        del self._undo[:-self.UNDO_DEPTH]
+        self._redo.clear()
+        self.history_changed.emit()
+
+    def _restore(self, source: list, target: list) -> None:
+        if not source:
+            return
+        target.append((self._image.copy(), self._empty))
+        self._image, self._empty = source.pop()
+        self._last = None
+        self.update()
+        self.history_changed.emit()
+        self.changed.emit()
+
+    def undo(self) -> None:
+        """Takes back the last stroke (or clear)."""
+        self._restore(self._undo, self._redo)
+
+    def redo(self) -> None:
+        """Puts back the last stroke undone."""
+        self._restore(self._redo, self._undo)
+
+    def set_drawing(self, gray: np.ndarray) -> None:
+        """Replaces the drawing by a dark-on-white ``uint8`` image of any size, scaled to
+        fit (keeping its aspect ratio) and centred; undoable."""
+        self._remember()
+        h, w = gray.shape
+        source = QImage(np.ascontiguousarray(gray, dtype=np.uint8).data, w, h, w,
+                        QImage.Format.Format_Grayscale8).copy()
+        side = self._image.width()
+        scaled = source.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
+                               Qt.TransformationMode.SmoothTransformation)
+        self._image.fill(QColor("white"))
+        painter = QPainter(self._image)
+        painter.drawImage((side - scaled.width()) // 2, (side - scaled.height()) // 2, scaled)
+        painter.end()
+        self._empty = bool(self.image_array().min() == 255)
+        self._last = None
+        self.update()
+        self.changed.emit()
+
+    def dragEnterEvent(self, event) -> None:
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        files = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.file_dropped.emit(files[0])
+
+    def save_png(self, path: str) -> bool:
+        """Writes the drawing as a PNG (dark ink on white); False when it could not."""
+        return self._image.save(path, "PNG")
 
     def image_array(self) -> np.ndarray:
         """Returns a copy of the drawing as a (H, W) ``uint8`` array, ink dark."""
@@ -55,7 +146,8 @@ class DrawingCanvas(QWidget):
     def _stroke_to(self, point: QPointF) -> None:
         painter = QPainter(self._image)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        pen = QPen(QColor("black"), self.pen_width, Qt.PenStyle.SolidLine,
+        width = max(1.0, self.pen_width * self._pressure)
+        pen = QPen(QColor("white" if self.eraser else "black"), width, Qt.PenStyle.SolidLine,
                    Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
         painter.setPen(pen)
         start = self._last if self._last is not None else point
@@ -65,14 +157,24 @@ class DrawingCanvas(QWidget):
             painter.drawLine(start, point)
         painter.end()
         self._last = point
-        self._empty = False
+        if self.eraser:
+            self._empty = bool(self.image_array().min() == 255)
+        else:
+            self._empty = False
         self.update()
         self.changed.emit()
 
+    def _begin_stroke(self, point: QPointF) -> None:
+        if self.eraser and self._empty:
+            return
+        self._remember()
+        self._last = None
+        self._stroke_to(point)
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
-            self._last = None
-            self._stroke_to(event.position())
+            self._pressure = 1.0
+            self._begin_stroke(event.position())
         elif event.button() == Qt.MouseButton.RightButton:
             self.clear()
 
@@ -83,6 +185,18 @@ class DrawingCanvas(QWidget):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self._last = None
+
+    def tabletEvent(self, event: QTabletEvent) -> None:
+        """A tablet pen: the pressure sets the width (a light touch draws at 30%)."""
+        self._pressure = 0.3 + 0.7 * max(0.0, min(1.0, event.pressure()))
+        kind = event.type()
+        if kind == QTabletEvent.Type.TabletPress:
+            self._begin_stroke(event.position())
+        elif kind == QTabletEvent.Type.TabletMove and self._last is not None:
+            self._stroke_to(event.position())
+        elif kind == QTabletEvent.Type.TabletRelease:
+            self._last = None
+        event.accept()
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)

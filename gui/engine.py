@@ -11,6 +11,7 @@ from __future__ import annotations
 import traceback
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from core.datasets import RESOURCES
@@ -29,7 +30,9 @@ class Engine(QObject):
     summary_failed = Signal(int, str)
     model_ready = Signal(dict)  # description, input_shape, class_names, source, path
     model_failed = Signal(str)
-    prediction_ready = Signal(int, object, object)  # request id, probabilities, 28×28 digit
+    # request id, probabilities (classes,) and the 28×28 digit; for a row of digits
+    # (k, classes) and (k, 28, 28)
+    prediction_ready = Signal(int, object, object)
     saved = Signal(str)
     save_failed = Signal(str)
 
@@ -135,16 +138,26 @@ class Engine(QObject):
         pin_python_thread_state()
         self._metadata = dict(metadata)
 
-    @Slot(int, object)
-    def predict(self, request_id: int, drawing):
+    @Slot(int, object, bool)
+    def predict(self, request_id: int, drawing, split: bool = False):
+        """Reads the drawing: one digit, or with ``split`` each digit of a row."""
         pin_python_thread_state()
-        from core.preprocess import prepare
+        from core.preprocess import prepare, prepare_digits
 
         if request_id < self._latest_prediction:
             return  # a newer drawing is already queued
         if self._predictor is None:
             self.prediction_ready.emit(request_id, None, None)
             return
+        if split:
+            try:
+                digits = prepare_digits(drawing, self._predictor.input_shape)
+            except ValueError:
+                digits = []
+            if len(digits) > 1:
+                probabilities = self._predictor.predict_batch(np.stack([d[0] for d in digits]))
+                self.prediction_ready.emit(request_id, probabilities, np.stack([d[1] for d in digits]))
+                return
         try:
             prepared = prepare(drawing, self._predictor.input_shape)
         except ValueError:

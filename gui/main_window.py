@@ -6,10 +6,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QStandardPaths, Qt, QThread, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QEvent, QSize, QStandardPaths, Qt, QThread, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
-    QFileDialog, QGroupBox, QHBoxLayout, QLabel, QMainWindow,
+    QFileDialog, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QSpinBox,
     QMessageBox, QProgressBar, QPushButton, QSplitter, QStackedWidget, QTabWidget,
     QVBoxLayout, QWidget,
 )
@@ -27,6 +27,8 @@ from gui.training_worker import TrainingWorker
 
 #: A reference network slower than this per epoch asks before training.
 SLOW_EPOCH_SECONDS = 15 * 60
+#: Drawings kept in the canvas history.
+HISTORY_LENGTH = 12
 #: Start loading TensorFlow after this long even if the window has not been painted.
 ENGINE_START_FALLBACK_MS = 1000
 
@@ -49,7 +51,7 @@ class MainWindow(QMainWindow):
     training_failed = Signal(str)
     _engine_start = Signal()
     request_summary = Signal(int, str, object, int, str, dict)
-    request_prediction = Signal(int, object)
+    request_prediction = Signal(int, object, bool)  # request id, drawing, split into digits
     request_snapshot = Signal(dict)
     request_metadata = Signal(dict)
     request_load = Signal(str)
@@ -72,6 +74,7 @@ class MainWindow(QMainWindow):
         self._in_flight: int | None = None  # the prediction request the engine is working on
         self._in_flight_version = 0
         self.canvas_version = 0  # counts changes of the drawing
+        self._split_digits = False  # the canvas holds an opened image of several digits
         self.shown_version = 0  # the drawing version the shown prediction was made from
         self._train_started = 0.0
 
@@ -176,6 +179,25 @@ class MainWindow(QMainWindow):
         self.canvas = DrawingCanvas()
         self.clear_button = QPushButton("Clear")
         self.clear_button.setToolTip("Clear the canvas (Delete, or right-click the canvas).")
+        self.pen_width = QSpinBox()
+        self.pen_width.setRange(DrawingCanvas.MIN_PEN, DrawingCanvas.MAX_PEN)
+        self.pen_width.setValue(int(self.canvas.pen_width))
+        self.pen_width.setSuffix(" px")
+        self.pen_width.setToolTip("Pen width ([ thinner, ] thicker). A tablet pen's pressure varies it.")
+        self.eraser_button = QPushButton("Eraser")
+        self.eraser_button.setCheckable(True)
+        self.eraser_button.setToolTip("Erase with the left button instead of drawing (E).")
+        self.undo_button = QPushButton("Undo")
+        self.undo_button.setToolTip("Take back the last stroke or clear (Ctrl+Z).")
+        self.redo_button = QPushButton("Redo")
+        self.redo_button.setToolTip("Put back what was undone (Ctrl+Shift+Z or Ctrl+Y).")
+        self.history = QListWidget()
+        self.history.setViewMode(QListWidget.ViewMode.IconMode)
+        self.history.setFlow(QListWidget.Flow.LeftToRight)
+        self.history.setWrapping(False)
+        self.history.setIconSize(QSize(28, 28))
+        self.history.setFixedHeight(62)
+        self.history.setToolTip("The last drawings read, newest first (kept when the canvas is cleared).")
         self.top_prediction = TopPrediction()
         self.bars = ProbabilityBars()
         self.preview = DigitPreview()
@@ -185,7 +207,10 @@ class MainWindow(QMainWindow):
         draw_box = QGroupBox("Draw a digit")
         draw_layout = QVBoxLayout(draw_box)
         draw_layout.addWidget(self.canvas, 0, Qt.AlignmentFlag.AlignHCenter)
-        draw_layout.addWidget(self.clear_button)
+        tools = QHBoxLayout()
+        for widget in (self.pen_width, self.eraser_button, self.undo_button, self.redo_button, self.clear_button):
+            tools.addWidget(widget)
+        draw_layout.addLayout(tools)
         row = QHBoxLayout()
         row.addWidget(self.top_prediction, 1)
         seen = QVBoxLayout()
@@ -194,6 +219,8 @@ class MainWindow(QMainWindow):
         row.addLayout(seen)
         draw_layout.addLayout(row)
         draw_layout.addWidget(self.bars, 1)
+        draw_layout.addWidget(QLabel("Recent drawings:"))
+        draw_layout.addWidget(self.history)
         draw_layout.addWidget(self.model_label)
 
         splitter = QSplitter()
@@ -258,6 +285,21 @@ class MainWindow(QMainWindow):
         canvas_menu = self.menuBar().addMenu("&Canvas")
         action("&Clear", [QKeySequence.StandardKey.Delete, QKeySequence("Backspace")], self.canvas.clear,
                "Clear the drawing.", canvas_menu)
+        self.undo_action = action("&Undo", QKeySequence.StandardKey.Undo, self.canvas.undo,
+                                  "Take back the last stroke or clear.", canvas_menu)
+        self.redo_action = action("&Redo", [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")],
+                                  self.canvas.redo, "Put back what was undone.", canvas_menu)
+        action("&Eraser", QKeySequence("E"), self.eraser_button.toggle, "Erase instead of drawing.", canvas_menu)
+        action("&Thinner pen", QKeySequence("["), lambda: self.pen_width.setValue(self.pen_width.value() - 4),
+               "A thinner pen.", canvas_menu)
+        action("T&hicker pen", QKeySequence("]"), lambda: self.pen_width.setValue(self.pen_width.value() + 4),
+               "A thicker pen.", canvas_menu)
+        canvas_menu.addSeparator()
+        action("&Open image…", QKeySequence("Ctrl+I"), self.open_image,
+               "Read a photo or scan of digits (several in a row are read left to right); "
+               "or drop the file on the canvas.", canvas_menu)
+        action("&Save drawing as PNG…", QKeySequence("Ctrl+Shift+S"), self.save_drawing,
+               "Save the drawing as a PNG image.", canvas_menu)
         help_menu = self.menuBar().addMenu("&Help")
         action("&About", None, self.show_about, "About CNN Studio.", help_menu)
 
@@ -283,6 +325,13 @@ class MainWindow(QMainWindow):
         self.pause_button.clicked.connect(self.toggle_pause)
         self.engine.devices.connect(self.settings.set_devices)
         self.clear_button.clicked.connect(self.canvas.clear)
+        self.canvas.file_dropped.connect(self.open_image_file)
+        self.undo_button.clicked.connect(self.canvas.undo)
+        self.redo_button.clicked.connect(self.canvas.redo)
+        self.eraser_button.toggled.connect(self.canvas.set_eraser)
+        self.pen_width.valueChanged.connect(self.canvas.set_pen_width)
+        self.canvas.history_changed.connect(self._update_undo)
+        self._update_undo()
         self.settings.arch_changed.connect(self._on_arch_changed)
         self.settings.dataset.currentIndexChanged.connect(self.refresh_summary)
         self.settings.form.currentIndexChanged.connect(self.refresh_summary)
@@ -347,11 +396,91 @@ class MainWindow(QMainWindow):
         self._warn("Could not use the model", message)
 
     # ----------------------------------------------------------------- canvas
+    def _update_undo(self):
+        for widget in (self.undo_button, self.undo_action):
+            widget.setEnabled(self.canvas.can_undo)
+        for widget in (self.redo_button, self.redo_action):
+            widget.setEnabled(self.canvas.can_redo)
+
+    def _remember_prediction(self):
+        """Keeps the shown reading in the history before the drawing goes."""
+        if getattr(self, "last_prediction", None) is None or self.preview._image is None:
+            return
+        confidence = self.last_confidence
+        item = QListWidgetItem(QIcon(QPixmap.fromImage(self.preview._image)),
+                               f"{self.last_prediction} {100 * confidence:.0f}%")
+        item.setToolTip(f"Read as {self.last_prediction} with {100 * confidence:.1f}% confidence")
+        self.history.insertItem(0, item)
+        while self.history.count() > HISTORY_LENGTH:
+            self.history.takeItem(self.history.count() - 1)
+
+    def _show_digits(self, probabilities, digits):
+        """A row of digits: all of them read in large type; the bars and the image show
+        the one the network is least sure of."""
+        names = [self.bars.class_names[int(p.argmax())] for p in probabilities]
+        sure = probabilities.max(axis=1)
+        weakest = int(sure.argmin())
+        self.bars.set_probabilities(probabilities[weakest])
+        self.preview.set_digit(digits[weakest])
+        self.top_prediction.show_result("".join(names), float(sure.min()))
+        self.top_prediction.confidence.setText(
+            f"{len(names)} digits; the least sure, {names[weakest]} (no. {weakest + 1}), {100 * sure.min():.1f}%")
+        self.last_prediction = "".join(names)
+        self.last_confidence = float(sure.min())
+
+    def open_image(self):
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Read digits from an image", self._models_dir(),
+            "Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp);;All files (*)")
+        if path:
+            self.open_image_file(path)
+
+    def open_image_file(self, path: str) -> bool:
+        """Puts a photo or scan of handwriting on the canvas; a row of several digits is
+        split and read left to right."""
+        from core.imagefiles import ImageFileError, read_image
+        from core.preprocess import ink_on_black, split_digits, to_grayscale
+
+        try:
+            image = read_image(path)
+            ink = ink_on_black(to_grayscale(image))
+            count = len(split_digits(image))
+        except (ImageFileError, ValueError) as e:
+            self._warn("The image cannot be read", f"{e}\n\nChoose a PNG, JPEG, BMP, TIFF or WebP image.")
+            return False
+        if count == 0:
+            self._warn("No digits found", f"{Path(path).name} holds no ink that could be a digit.")
+            return False
+        self._split_digits = count > 1
+        self.canvas.set_drawing(255 - ink)  # the cleaned ink, dark on white
+        self.statusBar().showMessage(f"Reading {Path(path).name}: {count} digit(s).", 6000)
+        return True
+
+    def save_drawing(self):
+        if self.canvas.is_empty:
+            self.statusBar().showMessage("The canvas is empty: draw something first.", 5000)
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save the drawing", str(Path(self._models_dir()) / "digit.png"),
+                                              "PNG images (*.png)")
+        if path:
+            self.save_drawing_to(path)
+
+    def save_drawing_to(self, path: str) -> bool:
+        if not path.lower().endswith(".png"):
+            path += ".png"
+        if self.canvas.save_png(path):
+            self.statusBar().showMessage(f"Saved the drawing as {path}", 5000)
+            return True
+        self._warn("The drawing was not saved", f"Could not write {path}: choose another folder.")
+        return False
+
     def _on_canvas_changed(self):
         """Predicts the drawing as it changes: one request at a time, always of the newest
         drawing, so the prediction follows the pen without a queue building up."""
         self.canvas_version += 1
         if self.canvas.is_empty:
+            self._remember_prediction()
+            self._split_digits = False
             self._prediction_request += 1  # drop predictions still in flight
             self.engine.note_prediction_request(self._prediction_request)
             self._in_flight = None
@@ -366,7 +495,7 @@ class MainWindow(QMainWindow):
         self._in_flight = self._prediction_request
         self._in_flight_version = self.canvas_version
         self.engine.note_prediction_request(self._prediction_request)
-        self.request_prediction.emit(self._prediction_request, self.canvas.image_array())
+        self.request_prediction.emit(self._prediction_request, self.canvas.image_array(), self._split_digits)
 
     def _on_prediction(self, request_id: int, probabilities, digit):
         if request_id != self._in_flight:
@@ -378,6 +507,9 @@ class MainWindow(QMainWindow):
             self._send_prediction()
 
     def _show_prediction(self, probabilities, digit):
+        if probabilities is not None and probabilities.ndim == 2:
+            self._show_digits(probabilities, digit)
+            return
         self.bars.set_probabilities(probabilities)
         self.preview.set_digit(digit)
         if probabilities is None:
@@ -393,6 +525,7 @@ class MainWindow(QMainWindow):
         best = int(probabilities.argmax())
         self.top_prediction.show_result(self.bars.class_names[best], float(probabilities[best]))
         self.last_prediction = self.bars.class_names[best]
+        self.last_confidence = float(probabilities[best])
 
     # ----------------------------------------------------------------- training
     @property

@@ -114,6 +114,20 @@ def test_predict_reads_images_and_reports_bad_files(tmp_path, bundled_model_path
     proc = run_cli("predict", "--model", str(bundled_model_path), paths[0])
     assert proc.returncode == 0 and "digit_7.png: 7" in proc.stdout
 
+    # several digits in a row, photographed light on dark: read left to right
+    gap = np.full((280, 30), 255, np.uint8)
+    row = tmp_path / "row.png"
+    cv2.imwrite(str(row), 255 - np.hstack([draw_digit("4"), gap, draw_digit("1"), gap, draw_digit("7"), gap,
+                                           draw_digit("0")]))
+    proc = run_cli("predict", "--model", str(bundled_model_path), "--split", str(row), str(blank), "--json")
+    assert proc.returncode == 1
+    results = json.loads(proc.stdout)
+    assert results[0]["label"] == "4170" and [d["label"] for d in results[0]["digits"]] == list("4170")
+    assert results[0]["confidence"] == min(d["confidence"] for d in results[0]["digits"])
+    assert "blank" in results[1]["error"]
+    proc = run_cli("predict", "--model", str(bundled_model_path), "--split", str(row))
+    assert "row.png: 4170 (4 digits" in proc.stdout
+
 
 def test_predict_with_a_bad_model_file(tmp_path):
     fake = tmp_path / "fake.keras"

@@ -75,3 +75,38 @@ def test_fit_to_input_adapts_size_and_channels():
     assert fit_to_input(digit, (28, 28, 1)).shape == (28, 28, 1)
     out = fit_to_input(digit, (32, 32, 3))
     assert out.shape == (32, 32, 3) and out.dtype == np.float32 and out.max() > 200
+
+
+def five_with_a_separate_top_bar(size=280):
+    import cv2
+
+    img = np.full((size, size), 255, np.uint8)
+    cv2.line(img, (110, 40), (200, 40), 0, 18, cv2.LINE_AA)  # the bar, not touching the body
+    body = np.array([(105, 75), (100, 135), (160, 125), (195, 170), (175, 225), (100, 235)], np.int32)
+    cv2.polylines(img, [body], False, 0, 18, cv2.LINE_AA)
+    return img
+
+
+def test_a_row_of_digits_is_split_left_to_right():
+    from core.preprocess import prepare_digits, split_digits
+
+    gap = np.full((280, 40), 255, np.uint8)
+    row = np.hstack([draw_digit("4"), gap, draw_digit("1"), five_with_a_separate_top_bar(), gap, draw_digit("0")])
+    rng = np.random.default_rng(0)
+    for y, x in rng.integers(0, [280, row.shape[1]], size=(30, 2)):  # dust
+        row[y, x] = 90
+    crops = split_digits(row)
+    assert len(crops) == 4  # the 5's two pieces make one digit
+    widths = [c.shape[1] for c in crops]
+    assert widths[1] < widths[0] / 2  # the 1 is second, narrow
+    prepared = prepare_digits(row, (32, 32, 3))
+    assert [p[0].shape for p in prepared] == [(32, 32, 3)] * 4
+    assert all(p[1].shape == (28, 28) for p in prepared)
+    # each digit prepared alone matches the digit prepared from the row
+    alone = mnist_style(draw_digit("0"))
+    assert np.abs(prepared[3][1].astype(int) - alone.astype(int)).mean() < 8
+    # a photo: light ink on a dark, uneven background reads the same
+    photo = (255 - row).astype(np.float32) * 0.6 + np.linspace(20, 60, row.shape[1])[None, :]
+    assert len(split_digits(photo.astype(np.uint8))) == 4
+    assert split_digits(np.full((50, 200), 255, np.uint8)) == []
+    assert len(split_digits(draw_digit("4"))) == 1

@@ -384,3 +384,66 @@ def test_the_engine_loads_one_model_file_after_another(window, qtbot, tmp_path, 
         qtbot.waitUntil(lambda: window.model_info["path"] == str(copy), timeout=30_000)
     draw_digit_on(window.canvas, "7")
     qtbot.waitUntil(lambda: getattr(window, "last_prediction", None) == "7", timeout=10_000)
+
+
+def test_canvas_tools_undo_and_history_in_the_window(window, qtbot, tmp_path):
+    assert not window.undo_button.isEnabled() and not window.redo_button.isEnabled()
+    draw_digit_on(window.canvas, "7")
+    qtbot.waitUntil(lambda: getattr(window, "last_prediction", None) == "7", timeout=10_000)
+    assert window.undo_button.isEnabled()
+    assert window.save_drawing_to(str(tmp_path / "seven"))
+    assert (tmp_path / "seven.png").is_file()
+    window.undo_action.trigger()  # Ctrl+Z: the only stroke goes
+    assert window.canvas.is_empty and window.bars.probabilities is None
+    assert window.history.count() == 1 and window.history.item(0).text().startswith("7 ")
+    assert window.redo_button.isEnabled()
+    window.redo_button.click()
+    qtbot.waitUntil(lambda: getattr(window, "last_prediction", None) == "7", timeout=10_000)
+    window.eraser_button.click()
+    assert window.canvas.eraser
+    window.pen_width.setValue(30)
+    assert window.canvas.pen_width == 30
+    window.eraser_button.click()
+    window.clear_button.click()
+    assert window.history.count() == 2
+
+
+def test_an_image_file_is_read_and_a_row_of_digits_split(window, qtbot, tmp_path):
+    import cv2
+    from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    from tests.digits import draw_digit
+
+    single = tmp_path / "seven.jpg"
+    cv2.imwrite(str(single), 255 - draw_digit("7", size=500))  # a light-on-dark photo
+    assert window.open_image_file(str(single))
+    qtbot.waitUntil(lambda: getattr(window, "last_prediction", None) == "7", timeout=10_000)
+    assert window.canvas.image_array()[0, 0] == 255  # shown dark on white
+
+    gap = np.full((280, 30), 255, np.uint8)
+    row = tmp_path / "row.png"
+    cv2.imwrite(str(row), np.hstack([draw_digit("4"), gap, draw_digit("1"), gap, draw_digit("0")]))
+    # dragged onto the canvas and dropped, as from a file manager
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(row))])
+    enter = QDragEnterEvent(QPoint(100, 100), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window.canvas, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(100, 100), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window.canvas, drop)
+    qtbot.waitUntil(lambda: len(getattr(window, "last_prediction", "") or "") == 3, timeout=10_000)
+    assert window.last_prediction == "410"
+    assert window.top_prediction.label.text() == "410"
+    assert "3 digits" in window.top_prediction.confidence.text()
+    assert window.bars.probabilities.shape == (10,)
+    window.canvas.clear()
+    assert window.history.item(0).text().startswith("410 ")
+
+    bad = tmp_path / "notes.png"
+    bad.write_text("not an image")
+    assert not window.open_image_file(str(bad))
+    assert "not an image" in window._last_message_box.text()
