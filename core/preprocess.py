@@ -105,6 +105,14 @@ def mnist_style(image: np.ndarray) -> np.ndarray | None:
         A ``uint8`` array of shape (28, 28), white ink on black, or None when there is no
         ink (an empty drawing gets no prediction).
     """
+    found = mnist_style_with_transform(image)
+    return None if found is None else found[0]
+
+
+def mnist_style_with_transform(image: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`mnist_style`, and the 2×3 affine matrix that maps a point ``(x, y)`` of
+    ``image`` to where it lands in the 28×28 digit (to map results back onto the drawing).
+    """
     ink = remove_specks(ink_on_black(to_grayscale(image)))
     ys, xs = np.nonzero(ink >= INK_THRESHOLD)
     if len(xs) == 0:
@@ -123,7 +131,12 @@ def mnist_style(image: np.ndarray) -> np.ndarray | None:
     shift = np.float32([[1, 0, centre - cx], [0, 1, centre - cy]])
     field = cv2.warpAffine(field, shift, (MNIST_SIDE, MNIST_SIDE), flags=cv2.INTER_LINEAR,
                            borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    return np.clip(field, 0, 255).round().astype(np.uint8)
+    sx, sy = new_w / w, new_h / h
+    transform = np.float32([
+        [sx, 0, left - xs.min() * sx + (sx - 1) / 2 + centre - cx],
+        [0, sy, top - ys.min() * sy + (sy - 1) / 2 + centre - cy],
+    ])
+    return np.clip(field, 0, 255).round().astype(np.uint8), transform
 
 
 def fit_to_input(digit: np.ndarray, input_shape) -> np.ndarray:

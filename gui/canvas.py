@@ -34,6 +34,7 @@ class DrawingCanvas(QWidget):
         self.pen_width = pen_width
         self.eraser = False
         self._pressure = 1.0
+        self._overlay: QImage | None = None
         self._undo: list[tuple[QImage, bool]] = []
         self._redo: list[tuple[QImage, bool]] = []
         self._image = QImage(side, side, QImage.Format.Format_Grayscale8)
@@ -133,6 +134,24 @@ class DrawingCanvas(QWidget):
             event.acceptProposedAction()
             self.file_dropped.emit(files[0])
 
+    def set_overlay(self, heat: np.ndarray | None) -> None:
+        """Shows a heat map (0 to 1, the canvas's size) in red over the drawing; None hides it."""
+        if heat is None:
+            self._overlay = None
+        else:
+            h, w = heat.shape
+            rgba = np.zeros((h, w, 4), np.uint8)
+            rgba[..., 0] = 230
+            rgba[..., 1] = 40
+            rgba[..., 2] = 20
+            rgba[..., 3] = (np.clip(heat, 0, 1) ** 0.7 * 190).astype(np.uint8)
+            self._overlay = QImage(rgba.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy()
+        self.update()
+
+    @property
+    def has_overlay(self) -> bool:
+        return self._overlay is not None
+
     def save_png(self, path: str) -> bool:
         """Writes the drawing as a PNG (dark ink on white); False when it could not."""
         return self._image.save(path, "PNG")
@@ -201,6 +220,8 @@ class DrawingCanvas(QWidget):
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
         painter.drawImage(0, 0, self._image)
+        if self._overlay is not None and not self._empty:
+            painter.drawImage(0, 0, self._overlay)
         if self._empty:
             painter.setPen(QColor(160, 160, 160))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Draw a digit here")

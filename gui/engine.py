@@ -33,6 +33,9 @@ class Engine(QObject):
     # request id, probabilities (classes,) and the 28×28 digit; for a row of digits
     # (k, classes) and (k, 28, 28)
     prediction_ready = Signal(int, object, object)
+    # request id, {"saliency": (H, W) map over the drawing or None, "layers": [names],
+    # "layer": name, "grid": uint8 image of its feature maps or None, "error": text or None}
+    explanation_ready = Signal(int, dict)
     saved = Signal(str)
     save_failed = Signal(str)
 
@@ -167,6 +170,34 @@ class Engine(QObject):
             return
         model_input, digit = prepared
         self.prediction_ready.emit(request_id, self._predictor.predict(model_input), digit)
+
+    @Slot(int, object, bool, str)
+    def explain(self, request_id: int, drawing, want_saliency: bool, layer: str):
+        """Saliency over the drawing and the feature maps of ``layer`` ("" for none)."""
+        pin_python_thread_state()
+        from core.explain import (feature_grid, feature_map_layers, feature_maps, saliency,
+                                  saliency_on_drawing)
+        from core.preprocess import fit_to_input, mnist_style_with_transform
+
+        out = {"saliency": None, "layers": [], "layer": layer, "grid": None, "error": None}
+        if self._predictor is None:
+            self.explanation_ready.emit(request_id, out)
+            return
+        model = self._predictor.model
+        try:
+            out["layers"] = feature_map_layers(model)
+            found = mnist_style_with_transform(drawing)
+            if found is not None:
+                digit, transform = found
+                model_input = fit_to_input(digit, self._predictor.input_shape)
+                if want_saliency:
+                    out["saliency"] = saliency_on_drawing(saliency(model, model_input), transform, drawing.shape)
+                if layer:
+                    out["grid"] = feature_grid(feature_maps(model, model_input, layer))
+        except Exception as e:  # shown under the view, never raised into Qt
+            traceback.print_exc()
+            out["error"] = f"Could not compute this: {type(e).__name__}: {e}"
+        self.explanation_ready.emit(request_id, out)
 
     @Slot(str)
     def save_model(self, path: str):

@@ -22,6 +22,7 @@ from gui.plots import TrainingPlots
 from gui.prediction_view import DigitPreview, ProbabilityBars, TopPrediction
 from gui.settings_panel import SettingsPanel
 from gui.summary_view import SummaryView, summary_from_dict
+from gui.explain_view import ActivationsView
 from gui.process_worker import ProcessTrainingWorker
 from gui.training_worker import TrainingWorker
 
@@ -52,6 +53,7 @@ class MainWindow(QMainWindow):
     _engine_start = Signal()
     request_summary = Signal(int, str, object, int, str, dict)
     request_prediction = Signal(int, object, bool)  # request id, drawing, split into digits
+    request_explanation = Signal(int, object, bool, str)  # request id, drawing, saliency, layer
     request_snapshot = Signal(dict)
     request_metadata = Signal(dict)
     request_load = Signal(str)
@@ -75,6 +77,8 @@ class MainWindow(QMainWindow):
         self._in_flight_version = 0
         self.canvas_version = 0  # counts changes of the drawing
         self._split_digits = False  # the canvas holds an opened image of several digits
+        self._explaining = False  # an explanation request is with the engine
+        self._explained_version = -1
         self.shown_version = 0  # the drawing version the shown prediction was made from
         self._train_started = 0.0
 
@@ -175,6 +179,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.plots_page, "Training curves")
         self.tabs.addTab(layers_page, "Layers")
         self.tabs.addTab(self.summary_view.diagram_page, "Diagram")
+        self.activations = ActivationsView()
+        self.tabs.addTab(self.activations, "Activations")
 
         self.canvas = DrawingCanvas()
         self.clear_button = QPushButton("Clear")
@@ -191,6 +197,10 @@ class MainWindow(QMainWindow):
         self.undo_button.setToolTip("Take back the last stroke or clear (Ctrl+Z).")
         self.redo_button = QPushButton("Redo")
         self.redo_button.setToolTip("Put back what was undone (Ctrl+Shift+Z or Ctrl+Y).")
+        self.why_button = QPushButton("Why?")
+        self.why_button.setCheckable(True)
+        self.why_button.setToolTip("Show in red which pixels drove the prediction (saliency: the "
+                                   "gradient of the top class's score, smoothed) (W).")
         self.history = QListWidget()
         self.history.setViewMode(QListWidget.ViewMode.IconMode)
         self.history.setFlow(QListWidget.Flow.LeftToRight)
@@ -208,7 +218,8 @@ class MainWindow(QMainWindow):
         draw_layout = QVBoxLayout(draw_box)
         draw_layout.addWidget(self.canvas, 0, Qt.AlignmentFlag.AlignHCenter)
         tools = QHBoxLayout()
-        for widget in (self.pen_width, self.eraser_button, self.undo_button, self.redo_button, self.clear_button):
+        for widget in (self.pen_width, self.eraser_button, self.undo_button, self.redo_button, self.why_button,
+                       self.clear_button):
             tools.addWidget(widget)
         draw_layout.addLayout(tools)
         row = QHBoxLayout()
@@ -290,6 +301,8 @@ class MainWindow(QMainWindow):
         self.redo_action = action("&Redo", [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")],
                                   self.canvas.redo, "Put back what was undone.", canvas_menu)
         action("&Eraser", QKeySequence("E"), self.eraser_button.toggle, "Erase instead of drawing.", canvas_menu)
+        action("Show &why (saliency)", QKeySequence("W"), self.why_button.toggle,
+               "Show which pixels drove the prediction.", canvas_menu)
         action("&Thinner pen", QKeySequence("["), lambda: self.pen_width.setValue(self.pen_width.value() - 4),
                "A thinner pen.", canvas_menu)
         action("T&hicker pen", QKeySequence("]"), lambda: self.pen_width.setValue(self.pen_width.value() + 4),
@@ -326,6 +339,11 @@ class MainWindow(QMainWindow):
         self.engine.devices.connect(self.settings.set_devices)
         self.clear_button.clicked.connect(self.canvas.clear)
         self.canvas.file_dropped.connect(self.open_image_file)
+        self.why_button.toggled.connect(self._on_why_toggled)
+        self.tabs.currentChanged.connect(lambda: self._explain())
+        self.activations.layer_changed.connect(lambda: self._explain())
+        self.request_explanation.connect(self.engine.explain)
+        self.engine.explanation_ready.connect(self._on_explanation)
         self.undo_button.clicked.connect(self.canvas.undo)
         self.redo_button.clicked.connect(self.canvas.redo)
         self.eraser_button.toggled.connect(self.canvas.set_eraser)
@@ -414,6 +432,50 @@ class MainWindow(QMainWindow):
         while self.history.count() > HISTORY_LENGTH:
             self.history.takeItem(self.history.count() - 1)
 
+    # ----------------------------------------------------------------- why
+    def _wants_explanation(self) -> tuple[bool, str]:
+        layer = self.activations.current_layer() if self.tabs.currentWidget() is self.activations else ""
+        return self.why_button.isChecked(), layer
+
+    def _explain(self) -> None:
+        """Asks the engine for saliency and feature maps of the current drawing, one
+        request at a time, when the overlay is on or the Activations tab shows."""
+        want_saliency, layer = self._wants_explanation()
+        if self.tabs.currentWidget() is self.activations and not layer and not self.activations.layer.count():
+            layer = "?"  # no layer list yet: the answer brings it
+        if self._explaining or not (want_saliency or layer):
+            return
+        if self.canvas.is_empty:
+            self.canvas.set_overlay(None)
+            self.activations.show_grid(None, "Draw a digit on the canvas to see what each filter of a "
+                                             "layer responds to.")
+            return
+        self._explaining = True
+        self._explained_version = self.canvas_version
+        self.request_explanation.emit(0, self.canvas.image_array(), want_saliency, "" if layer == "?" else layer)
+
+    def _on_explanation(self, _request: int, result: dict) -> None:
+        self._explaining = False
+        self.activations.set_layers(result["layers"])
+        want_saliency, layer = self._wants_explanation()
+        if self.canvas.is_empty:
+            self.canvas.set_overlay(None)
+        elif want_saliency and result["saliency"] is not None:
+            self.canvas.set_overlay(result["saliency"])
+        if result["error"]:
+            self.activations.show_grid(None, result["error"])
+        elif result["grid"] is not None and result["layer"] == layer:
+            self.activations.show_grid(result["grid"], f"Feature maps of {layer} for the drawing "
+                                                       "(bright: strong response).")
+        if self._explained_version != self.canvas_version or (layer and result["layer"] != layer):
+            self._explain()
+
+    def _on_why_toggled(self, on: bool) -> None:
+        if on:
+            self._explain()
+        else:
+            self.canvas.set_overlay(None)
+
     def _show_digits(self, probabilities, digits):
         """A row of digits: all of them read in large type; the bars and the image show
         the one the network is least sure of."""
@@ -481,6 +543,7 @@ class MainWindow(QMainWindow):
         if self.canvas.is_empty:
             self._remember_prediction()
             self._split_digits = False
+            self._explain()
             self._prediction_request += 1  # drop predictions still in flight
             self.engine.note_prediction_request(self._prediction_request)
             self._in_flight = None
@@ -503,6 +566,7 @@ class MainWindow(QMainWindow):
         self._in_flight = None
         self.shown_version = self._in_flight_version
         self._show_prediction(probabilities, digit)
+        self._explain()
         if self.canvas_version != self.shown_version and not self.canvas.is_empty:
             self._send_prediction()
 

@@ -447,3 +447,27 @@ def test_an_image_file_is_read_and_a_row_of_digits_split(window, qtbot, tmp_path
     bad.write_text("not an image")
     assert not window.open_image_file(str(bad))
     assert "not an image" in window._last_message_box.text()
+
+
+def test_saliency_overlay_and_activations_of_the_drawing(window, qtbot):
+    draw_digit_on(window.canvas, "7")
+    qtbot.waitUntil(lambda: getattr(window, "last_prediction", None) == "7", timeout=10_000)
+    assert not window.canvas.has_overlay
+    window.why_button.click()
+    qtbot.waitUntil(lambda: window.canvas.has_overlay, timeout=10_000)
+    overlay = window.canvas._overlay
+    assert (overlay.width(), overlay.height()) == (280, 280)
+    window.tabs.setCurrentWidget(window.activations)
+    qtbot.waitUntil(lambda: window.activations.grid is not None, timeout=10_000)
+    layers = [window.activations.layer.itemData(i) for i in range(window.activations.layer.count())]
+    assert len(layers) >= 2
+    first = window.activations.grid.shape
+    window.activations.layer.setCurrentIndex(len(layers) - 1)  # a deeper layer: more, smaller maps
+    qtbot.waitUntil(lambda: window.activations.grid is not None and window.activations.grid.shape != first,
+                    timeout=10_000)
+    assert window.activations.current_layer() in window.activations.message.text()
+    window.canvas.clear()
+    qtbot.waitUntil(lambda: window.activations.grid is None, timeout=5_000)
+    assert not window.canvas.has_overlay or window.canvas.is_empty
+    window.why_button.click()
+    assert not window.canvas.has_overlay
