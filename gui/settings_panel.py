@@ -84,9 +84,10 @@ class SettingsPanel(QWidget):
         self.warmup.setSuffix(" epoch(s)")
         self.warmup.setToolTip("Raise the learning rate linearly from almost 0 over these first "
                                "epochs: helps large batches and deep networks start stably.")
-        self.augment = QCheckBox("Augment (shift, rotate, zoom)")
-        self.augment.setToolTip("Train on randomly shifted (±10%), rotated (±10°) and zoomed (±10%) "
-                                "copies of the images: a little slower to learn, better on drawings.")
+        self.augment = QCheckBox("Augment (stroke width, shift, rotate, zoom)")
+        self.augment.setToolTip("Train on copies of the images with thinner or thicker strokes (±1 px), "
+                                "shifted (±5%), rotated (±5°) and zoomed (±5%): slower to learn, "
+                                "better on real drawings.")
         self.early_stopping = QSpinBox()
         self.early_stopping.setRange(0, 1000)
         self.early_stopping.setSpecialValueText("Off")

@@ -110,3 +110,17 @@ def test_a_row_of_digits_is_split_left_to_right():
     assert len(split_digits(photo.astype(np.uint8))) == 4
     assert split_digits(np.full((50, 200), 255, np.uint8)) == []
     assert len(split_digits(draw_digit("4"))) == 1
+
+
+@pytest.mark.parametrize("width", [3, 40])
+def test_thin_and_thick_strokes_give_the_same_shape(width):
+    normal = mnist_style(draw_digit("7"))
+    other = mnist_style(draw_digit("7", width=width))
+    # the same place and size on the 28×28 field: only the stroke width differs
+    assert abs(center_of_mass(other)[0] - center_of_mass(normal)[0]) < 1.5
+    assert abs(center_of_mass(other)[1] - center_of_mass(normal)[1]) < 1.5
+    ox0, oy0, ox1, oy1 = ink_box(other)
+    assert max(ox1 - ox0, oy1 - oy0) + 1 in (19, 20, 21)
+    overlap = ((other > 60) & (normal > 60)).sum() / min((other > 60).sum(), (normal > 60).sum())
+    assert overlap > 0.6
+

@@ -248,3 +248,16 @@ def test_training_on_a_chosen_logical_device(tmp_path):
     assert "mirrored uneven 1 True" in out.stdout
     assert "same loss mirrored True" in out.stdout
     assert "refused SettingsError must be a multiple of the 2 devices" in out.stdout
+
+
+def test_stroke_width_augmentation_thins_and_thickens():
+    import tensorflow as tf
+
+    from core.training import stroke_width_change
+
+    img = np.zeros((1, 28, 28, 1), np.float32)
+    img[0, 4:24, 12:16] = 255.0  # a vertical bar 4 px wide
+    images = tf.constant(np.repeat(img, 3, axis=0))
+    out = stroke_width_change(images, tf.constant([0, 1, 2], shape=(3, 1, 1, 1))).numpy()
+    widths = [(out[i, 14, :, 0] > 127).sum() for i in range(3)]
+    assert widths == [2, 4, 6]
