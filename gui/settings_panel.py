@@ -113,7 +113,7 @@ class SettingsPanel(QWidget):
             "several machines, each running this with its own worker index.")
         self.devices = QListWidget()
         self.devices.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.devices.setMaximumHeight(80)
+        self.devices.setMaximumHeight(64)
         self.devices.setToolTip("Mirrored: tick the devices to train on (none ticked: every GPU, "
                                 "else every CPU device).")
         self.workers = QLineEdit()
