@@ -471,3 +471,25 @@ def test_saliency_overlay_and_activations_of_the_drawing(window, qtbot):
     assert not window.canvas.has_overlay or window.canvas.is_empty
     window.why_button.click()
     assert not window.canvas.has_overlay
+
+
+def test_closing_the_window_during_a_multiworker_run_ends_its_process(window, qtbot):
+    import os
+
+    from PySide6.QtCore import QProcess
+
+    from tests.core.test_distribute import free_ports
+
+    workers = [f"127.0.0.1:{p}" for p in free_ports(2)]
+    config = TrainConfig.for_arch("lenet5", epochs=1, strategy="multiworker", workers=workers,
+                                  worker_timeout=300, limit=600)
+    assert window.start_training(config)
+    qtbot.waitUntil(lambda: window.worker._process is not None
+                    and window.worker._process.state() == QProcess.ProcessState.Running, timeout=10_000)
+    pid = window.worker._process.processId()
+    qtbot.wait(2000)  # the child is waiting for the other worker, deaf to SIGTERM
+    thread = window.train_thread
+    window.close()
+    assert not thread.isRunning()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
