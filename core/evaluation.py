@@ -12,8 +12,11 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, classes: int) -> np
     return matrix
 
 
-def evaluate_classifier(model, x: np.ndarray, y: np.ndarray, batch_size: int = 256) -> dict:
-    """Returns ``accuracy``, ``loss``, ``per_class_accuracy`` and ``confusion_matrix``.
+def evaluate_classifier(model, x: np.ndarray, y: np.ndarray, batch_size: int = 256,
+                        mistakes: int = 0) -> dict:
+    """Returns ``accuracy``, ``loss``, ``per_class_accuracy``, ``confusion_matrix`` and
+    ``count``; with ``mistakes`` > 0 also ``mistakes``: the most confident wrong answers,
+    as ``index``, ``true``, ``predicted`` and ``confidence``, most confident first.
 
     Args:
         model: a Keras model taking raw pixels and returning probabilities.
@@ -29,10 +32,17 @@ def evaluate_classifier(model, x: np.ndarray, y: np.ndarray, batch_size: int = 2
     matrix = confusion_matrix(y, predicted, classes)
     totals = matrix.sum(axis=1)
     per_class = np.where(totals > 0, np.diag(matrix) / np.maximum(totals, 1), np.nan)
-    return {
+    out = {
         "accuracy": float((predicted == y).mean()),
         "loss": float(-np.log(picked).mean()),
         "per_class_accuracy": [None if np.isnan(v) else float(v) for v in per_class],
         "confusion_matrix": matrix.tolist(),
         "count": int(len(y)),
     }
+    if mistakes:
+        wrong = np.nonzero(predicted != y)[0]
+        confidence = probs[wrong, predicted[wrong]]
+        order = wrong[np.argsort(-confidence, kind="stable")][:mistakes]
+        out["mistakes"] = [{"index": int(i), "true": int(y[i]), "predicted": int(predicted[i]),
+                            "confidence": float(probs[i, predicted[i]])} for i in order]
+    return out

@@ -36,6 +36,8 @@ class Engine(QObject):
     # request id, {"saliency": (H, W) map over the drawing or None, "layers": [names],
     # "layer": name, "grid": uint8 image of its feature maps or None, "error": text or None}
     explanation_ready = Signal(int, dict)
+    evaluation_ready = Signal(dict)  # core.evaluation scores, "images" of the mistakes, names
+    evaluation_failed = Signal(str)
     saved = Signal(str)
     save_failed = Signal(str)
 
@@ -198,6 +200,41 @@ class Engine(QObject):
             traceback.print_exc()
             out["error"] = f"Could not compute this: {type(e).__name__}: {e}"
         self.explanation_ready.emit(request_id, out)
+
+    @Slot()
+    def evaluate(self):
+        """Measures the canvas's model on its dataset's test set."""
+        pin_python_thread_state()
+        from core.datasets import DatasetUnavailableError, load_dataset
+        from core.evaluation import evaluate_classifier
+
+        if self._predictor is None:
+            self.evaluation_failed.emit("There is no model to evaluate yet: train one or open one.")
+            return
+        model = self._predictor.model
+        dataset = self._metadata.get("dataset") or "mnist"
+        try:
+            data = load_dataset(dataset, val_split=0.0)
+            if tuple(self._predictor.input_shape) != data.x_test.shape[1:] \
+                    or self._predictor.num_classes != data.num_classes:
+                self.evaluation_failed.emit(
+                    f"This model takes {tuple(self._predictor.input_shape)} images with "
+                    f"{self._predictor.num_classes} classes; the {dataset} test set has "
+                    f"{data.x_test.shape[1:]} images with {data.num_classes} classes.")
+                return
+            with building_graphs(timeout=1.0):
+                scores = evaluate_classifier(model, data.x_test, data.y_test, mistakes=32)
+        except (DatasetUnavailableError, GraphBusy, ValueError) as e:
+            self.evaluation_failed.emit(str(e))
+            return
+        except Exception as e:
+            traceback.print_exc()
+            self.evaluation_failed.emit(f"Could not evaluate: {type(e).__name__}: {e}")
+            return
+        images = data.x_test[[m["index"] for m in scores["mistakes"]]]
+        scores.update(dataset=dataset, class_names=list(self._predictor.class_names),
+                      images=images[..., 0] if images.ndim == 4 and images.shape[-1] == 1 else images)
+        self.evaluation_ready.emit(scores)
 
     @Slot(str)
     def save_model(self, path: str):

@@ -22,6 +22,7 @@ from gui.plots import TrainingPlots
 from gui.prediction_view import DigitPreview, ProbabilityBars, TopPrediction
 from gui.settings_panel import SettingsPanel
 from gui.summary_view import SummaryView, summary_from_dict
+from gui.evaluation_view import EvaluationView
 from gui.explain_view import ActivationsView
 from gui.process_worker import ProcessTrainingWorker
 from gui.training_worker import TrainingWorker
@@ -54,6 +55,8 @@ class MainWindow(QMainWindow):
     request_summary = Signal(int, str, object, int, str, dict)
     request_prediction = Signal(int, object, bool)  # request id, drawing, split into digits
     request_explanation = Signal(int, object, bool, str)  # request id, drawing, saliency, layer
+    request_evaluation = Signal()
+    evaluation_shown = Signal(dict)
     request_snapshot = Signal(dict)
     request_metadata = Signal(dict)
     request_load = Signal(str)
@@ -181,6 +184,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.summary_view.diagram_page, "Diagram")
         self.activations = ActivationsView()
         self.tabs.addTab(self.activations, "Activations")
+        self.evaluation = EvaluationView()
+        self.tabs.addTab(self.evaluation, "Evaluation")
 
         self.canvas = DrawingCanvas()
         self.clear_button = QPushButton("Clear")
@@ -293,6 +298,8 @@ class MainWindow(QMainWindow):
                lambda: self.settings.set_advanced_visible(not self.settings.advanced.isVisible()),
                "Show or hide momentum, weight decay, warm-up, augmentation, early stopping and more.",
                train_menu)
+        action("&Evaluate on the test set", QKeySequence("Ctrl+E"), self.evaluate_model,
+               "Measure the canvas's model on its dataset's test set.", train_menu)
         canvas_menu = self.menuBar().addMenu("&Canvas")
         action("&Clear", [QKeySequence.StandardKey.Delete, QKeySequence("Backspace")], self.canvas.clear,
                "Clear the drawing.", canvas_menu)
@@ -343,6 +350,10 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(lambda: self._explain())
         self.activations.layer_changed.connect(lambda: self._explain())
         self.request_explanation.connect(self.engine.explain)
+        self.evaluation.requested.connect(self.evaluate_model)
+        self.request_evaluation.connect(self.engine.evaluate)
+        self.engine.evaluation_ready.connect(self._on_evaluation)
+        self.engine.evaluation_failed.connect(self.evaluation.show_error)
         self.engine.explanation_ready.connect(self._on_explanation)
         self.undo_button.clicked.connect(self.canvas.undo)
         self.redo_button.clicked.connect(self.canvas.redo)
@@ -431,6 +442,24 @@ class MainWindow(QMainWindow):
         self.history.insertItem(0, item)
         while self.history.count() > HISTORY_LENGTH:
             self.history.takeItem(self.history.count() - 1)
+
+    # ----------------------------------------------------------------- evaluation
+    def evaluate_model(self) -> None:
+        """Measures the canvas's model on the test set, in the engine thread."""
+        self.tabs.setCurrentWidget(self.evaluation)
+        if self.model_info is None:
+            self.evaluation.show_error("There is no model yet: wait for TensorFlow, train one, or open one.")
+            return
+        if self.is_training:
+            self.evaluation.show_error("Training is running: evaluate when it has finished (the test "
+                                       "accuracy is measured at the end of every run).")
+            return
+        self.evaluation.set_busy(True)
+        self.request_evaluation.emit()
+
+    def _on_evaluation(self, result: dict) -> None:
+        self.evaluation.show_result(result, (self.model_info or {}).get("description", ""))
+        self.evaluation_shown.emit(result)
 
     # ----------------------------------------------------------------- why
     def _wants_explanation(self) -> tuple[bool, str]:

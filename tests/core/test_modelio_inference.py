@@ -90,3 +90,26 @@ def test_bundled_model_reads_drawn_digits(bundled_model_path, digit):
     model_input, _ = prepare(draw_digit(digit), predictor.input_shape)
     probs = predictor.predict(model_input)
     assert predictor.class_names[int(probs.argmax())] == digit
+
+
+def test_evaluation_lists_the_most_confident_mistakes():
+    import numpy as np
+
+    from core.evaluation import evaluate_classifier
+
+    class Fixed:
+        """A stand-in model that returns set probabilities."""
+
+        def __init__(self, probs):
+            self.probs = np.asarray(probs, np.float32)
+
+        def predict(self, x, batch_size=None, verbose=0):
+            return self.probs
+
+    probs = [[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.05, 0.95]]
+    y = np.array([0, 0, 1, 0])
+    scores = evaluate_classifier(Fixed(probs), np.zeros((4, 2, 2, 1)), y, mistakes=5)
+    assert scores["accuracy"] == 0.25
+    assert [(m["index"], m["true"], m["predicted"]) for m in scores["mistakes"]] == [(3, 0, 1), (1, 0, 1), (2, 1, 0)]
+    assert scores["confusion_matrix"] == [[1, 2], [1, 0]]
+    assert "mistakes" not in evaluate_classifier(Fixed(probs), np.zeros((4, 2, 2, 1)), y)

@@ -493,3 +493,19 @@ def test_closing_the_window_during_a_multiworker_run_ends_its_process(window, qt
     assert not thread.isRunning()
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_evaluation_tab_shows_accuracy_confusions_and_mistakes(window, qtbot):
+    with qtbot.waitSignal(window.evaluation_shown, timeout=120_000) as shown:
+        window.evaluate_model()
+        assert window.evaluation.busy.isVisible() or window.evaluation.result is not None
+    result = shown.args[0]
+    assert result["count"] == 10_000 and 0.99 < result["accuracy"] < 1.0  # the bundled LeNet-5
+    matrix = np.array(result["confusion_matrix"])
+    assert matrix.shape == (10, 10) and matrix.sum() == 10_000
+    assert 0 < len(result["mistakes"]) <= 32 and result["images"].shape[1:] == (28, 28)
+    first = result["mistakes"][0]
+    assert first["true"] != first["predicted"] and first["confidence"] >= result["mistakes"][-1]["confidence"]
+    assert f"{100 * result['accuracy']:.2f}%" in window.evaluation.summary.text()
+    assert len(window.evaluation.figure.axes) == 1 + min(24, len(result["mistakes"]))
+    assert not window.evaluation.busy.isVisible() and window.evaluation.button.isEnabled()
