@@ -453,7 +453,7 @@ def cmd_predict(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from core.datasets import DatasetUnavailableError, load_dataset
-    from core.evaluation import evaluate_classifier
+    from core.evaluation import evaluate_classifier, mismatch
     from core.modelio import ModelFileError, load_model
 
     try:
@@ -467,10 +467,9 @@ def cmd_evaluate(args) -> int:
     except (DatasetUnavailableError, ValueError) as e:
         _err(f"error: {e}")
         return EXIT_USAGE
-    expected = tuple(int(d) for d in loaded.model.inputs[0].shape[1:])
-    if expected != data.x_test.shape[1:] or int(loaded.model.outputs[0].shape[-1]) != data.num_classes:
-        _err(f"error: the model takes {expected} images with {loaded.model.outputs[0].shape[-1]} classes; "
-             f"{dataset} has {data.x_test.shape[1:]} images with {data.num_classes} classes.")
+    problem = mismatch(loaded.model.inputs[0].shape[1:], loaded.model.outputs[0].shape[-1], data, dataset)
+    if problem:
+        _err(f"error: {problem}")
         return EXIT_USAGE
     scores = evaluate_classifier(loaded.model, data.x_test, data.y_test)
     scores["dataset"] = dataset

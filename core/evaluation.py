@@ -12,6 +12,16 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, classes: int) -> np
     return matrix
 
 
+def mismatch(input_shape, classes: int, data, dataset: str) -> str | None:
+    """A message when a model taking ``input_shape`` images with ``classes`` outputs cannot
+    be measured on ``data`` (a loaded dataset named ``dataset``); None when it can."""
+    expected = tuple(int(d) for d in input_shape)
+    if expected != tuple(data.x_test.shape[1:]) or int(classes) != data.num_classes:
+        return (f"the model takes {expected} images with {classes} classes; {dataset} has "
+                f"{tuple(data.x_test.shape[1:])} images with {data.num_classes} classes.")
+    return None
+
+
 def evaluate_classifier(model, x: np.ndarray, y: np.ndarray, batch_size: int = 256,
                         mistakes: int = 0) -> dict:
     """Returns ``accuracy``, ``loss``, ``per_class_accuracy``, ``confusion_matrix`` and

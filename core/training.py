@@ -71,7 +71,7 @@ class TrainConfig:
         weight_decay: decoupled weight decay of the optimiser (0 for none).
         schedule: one of :data:`core.schedules.SCHEDULES`.
         warmup: epochs of linear warm-up at the start (not with ``plateau``).
-        augment: random shifts, rotations and zoom of the training images.
+        augment: random stroke widths, shifts, rotations and zoom of the training images.
         early_stopping: stop when the validation loss has not improved for this many
             epochs and keep the best weights (0: off).
         device: ``"auto"``, or a TensorFlow device such as ``"cpu"``, ``"gpu:0"``;

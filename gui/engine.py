@@ -206,7 +206,7 @@ class Engine(QObject):
         """Measures the canvas's model on its dataset's test set."""
         pin_python_thread_state()
         from core.datasets import DatasetUnavailableError, load_dataset
-        from core.evaluation import evaluate_classifier
+        from core.evaluation import evaluate_classifier, mismatch
 
         if self._predictor is None:
             self.evaluation_failed.emit("There is no model to evaluate yet: train one or open one.")
@@ -215,12 +215,9 @@ class Engine(QObject):
         dataset = self._metadata.get("dataset") or "mnist"
         try:
             data = load_dataset(dataset, val_split=0.0)
-            if tuple(self._predictor.input_shape) != data.x_test.shape[1:] \
-                    or self._predictor.num_classes != data.num_classes:
-                self.evaluation_failed.emit(
-                    f"This model takes {tuple(self._predictor.input_shape)} images with "
-                    f"{self._predictor.num_classes} classes; the {dataset} test set has "
-                    f"{data.x_test.shape[1:]} images with {data.num_classes} classes.")
+            problem = mismatch(self._predictor.input_shape, self._predictor.num_classes, data, dataset)
+            if problem:
+                self.evaluation_failed.emit(problem[0].upper() + problem[1:])
                 return
             with building_graphs(timeout=1.0):
                 scores = evaluate_classifier(model, data.x_test, data.y_test, mistakes=32)

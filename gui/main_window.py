@@ -462,17 +462,16 @@ class MainWindow(QMainWindow):
         self.evaluation_shown.emit(result)
 
     # ----------------------------------------------------------------- why
-    def _wants_explanation(self) -> tuple[bool, str]:
-        layer = self.activations.current_layer() if self.tabs.currentWidget() is self.activations else ""
-        return self.why_button.isChecked(), layer
+    def _wanted_layer(self) -> str | None:
+        """The layer whose feature maps are wanted ("" while the layers are not known
+        yet), or None when the Activations tab is hidden."""
+        return self.activations.current_layer() if self.tabs.currentWidget() is self.activations else None
 
     def _explain(self) -> None:
         """Asks the engine for saliency and feature maps of the current drawing, one
         request at a time, when the overlay is on or the Activations tab shows."""
-        want_saliency, layer = self._wants_explanation()
-        if self.tabs.currentWidget() is self.activations and not layer and not self.activations.layer.count():
-            layer = "?"  # no layer list yet: the answer brings it
-        if self._explaining or not (want_saliency or layer):
+        want_saliency, layer = self.why_button.isChecked(), self._wanted_layer()
+        if self._explaining or not (want_saliency or layer is not None):
             return
         if self.canvas.is_empty:
             self.canvas.set_overlay(None)
@@ -481,12 +480,12 @@ class MainWindow(QMainWindow):
             return
         self._explaining = True
         self._explained_version = self.canvas_version
-        self.request_explanation.emit(0, self.canvas.image_array(), want_saliency, "" if layer == "?" else layer)
+        self.request_explanation.emit(0, self.canvas.image_array(), want_saliency, layer or "")
 
     def _on_explanation(self, _request: int, result: dict) -> None:
         self._explaining = False
-        self.activations.set_layers(result["layers"])
-        want_saliency, layer = self._wants_explanation()
+        self.activations.set_layers(result["layers"])  # may pick a layer: asked for below
+        want_saliency, layer = self.why_button.isChecked(), self._wanted_layer()
         if self.canvas.is_empty:
             self.canvas.set_overlay(None)
         elif want_saliency and result["saliency"] is not None:
@@ -496,7 +495,10 @@ class MainWindow(QMainWindow):
         elif result["grid"] is not None and result["layer"] == layer:
             self.activations.show_grid(result["grid"], f"Feature maps of {layer} for the drawing "
                                                        "(bright: strong response).")
-        if self._explained_version != self.canvas_version or (layer and result["layer"] != layer):
+        elif layer == "" and not result["layers"]:
+            self.activations.show_grid(None, "This model has no layers of feature maps (an MLP sees "
+                                             "the image as one row of numbers).")
+        if self._explained_version != self.canvas_version or (layer is not None and result["layer"] != layer):
             self._explain()
 
     def _on_why_toggled(self, on: bool) -> None:
@@ -527,24 +529,31 @@ class MainWindow(QMainWindow):
             self.open_image_file(path)
 
     def open_image_file(self, path: str) -> bool:
-        """Puts a photo or scan of handwriting on the canvas; a row of several digits is
-        split and read left to right."""
+        """Puts a photo or scan of handwriting on the canvas; the engine reads it, a row of
+        several digits split and read left to right."""
+        import cv2
+
         from core.imagefiles import ImageFileError, read_image
-        from core.preprocess import ink_on_black, split_digits, to_grayscale
+        from core.preprocess import INK_THRESHOLD, ink_on_black, to_grayscale
 
         try:
-            image = read_image(path)
-            ink = ink_on_black(to_grayscale(image))
-            count = len(split_digits(image))
+            gray = to_grayscale(read_image(path))
         except (ImageFileError, ValueError) as e:
             self._warn("The image cannot be read", f"{e}\n\nChoose a PNG, JPEG, BMP, TIFF or WebP image.")
             return False
-        if count == 0:
+        # The canvas is small: a photo is shrunk first, so cleaning it stays quick here.
+        limit = 4 * self.canvas.width()
+        if max(gray.shape) > limit:
+            factor = limit / max(gray.shape)
+            gray = cv2.resize(gray, (max(1, round(gray.shape[1] * factor)), max(1, round(gray.shape[0] * factor))),
+                              interpolation=cv2.INTER_AREA)
+        ink = ink_on_black(gray)
+        if ink.max() < INK_THRESHOLD:
             self._warn("No digits found", f"{Path(path).name} holds no ink that could be a digit.")
             return False
-        self._split_digits = count > 1
+        self._split_digits = True  # one digit or several: the engine tells
         self.canvas.set_drawing(255 - ink)  # the cleaned ink, dark on white
-        self.statusBar().showMessage(f"Reading {Path(path).name}: {count} digit(s).", 6000)
+        self.statusBar().showMessage(f"Reading {Path(path).name}…", 6000)
         return True
 
     def save_drawing(self):
