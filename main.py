@@ -129,7 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--schedule", choices=list(SCHEDULES), help="learning-rate schedule (default: the architecture's)")
     p.add_argument("--warmup", type=_int, metavar="EPOCHS", help="epochs of linear learning-rate warm-up (default 0)")
     p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
-                   help="random shifts, rotations and zoom of the training images (default: off)")
+                   help="vary stroke width, shift, rotate and zoom 30%% of the training images "
+                        "(default: on for digit datasets, off for others)")
     p.add_argument("--early-stopping", type=_int, metavar="PATIENCE",
                    help="stop when the validation loss has not improved for PATIENCE epochs, keeping the best weights")
     p.add_argument("--val-split", type=_float, metavar="F", help="fraction of training images held out (default 0.1)")
@@ -152,7 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale-lr", action="store_true",
                    help="multiply the learning rate by the number of replicas (the batch is global)")
     p.add_argument("--limit", type=_positive_int, metavar="N", help="train on only N images (quick runs)")
-    p.add_argument("--save", metavar="PATH", help="save the trained model to PATH (.keras)")
+    p.add_argument("--save", metavar="PATH", help="also save the trained model to PATH (.keras)")
+    p.add_argument("--no-library", dest="library", action="store_false",
+                   help="do not save the run in the model library (the window's Models tab; "
+                        "folder: $CNN_STUDIO_LIBRARY or the app's data folder)")
     p.add_argument("--json", action="store_true", help="last line of output: one JSON object")
     p.add_argument("--events", action="store_true",
                    help="for programs: progress as JSON lines on stdout; a line 'stop' on stdin stops")
@@ -361,18 +365,32 @@ def cmd_train(args) -> int:
              "(the best weights are kept).")
     if result.checkpoint_error:
         _err(f"warning: the checkpoint could not be written: {result.checkpoint_error}")
-    saved_to = None
-    if args.save and not is_chief(config):
-        _err(f"Not saved here: worker 0 (the chief) saves the model to {args.save}.")
-    elif args.save:
+    saved_to = library_path = None
+    if (args.save or args.library) and not is_chief(config):
+        _err("Not saved here: worker 0 (the chief) saves the model.")
+    elif args.save or args.library:
+        from core.library import save_run
+
         info = get_dataset_info(args.dataset)
         metadata = build_metadata(result, info.class_names, get_arch(args.arch).name)
-        try:
-            saved_to = str(save_model(result.model, args.save, metadata))
-        except ModelFileError as e:
-            _err(f"error: {e}")
+        failed = False
+        if args.library:
+            try:
+                library_path = str(save_run(result.model, metadata))
+                _err(f"Saved in the model library: {library_path}")
+            except ModelFileError as e:
+                _err(f"warning: not saved in the model library: {e}")
+                failed = not args.save
+        if args.save:
+            try:
+                saved_to = str(save_model(result.model, args.save, metadata))
+                _err(f"Saved to {saved_to}")
+            except ModelFileError as e:
+                _err(f"error: {e}")
+                return EXIT_FAILED
+        if failed:
+            _err("The trained model was not saved anywhere: run again with --save PATH (another folder).")
             return EXIT_FAILED
-        _err(f"Saved to {saved_to}")
     if result.test_accuracy is not None:
         _err(f"Test accuracy {100 * result.test_accuracy:.2f}%, loss {result.test_loss:.4f}, "
              f"{result.train_seconds:.1f} s, {result.images_per_second:.0f} img/s")
@@ -381,7 +399,7 @@ def cmd_train(args) -> int:
         out = result.summary_dict()
         out.pop("history")
         events.send("result", {
-            **out, "saved_to": saved_to, "chief": is_chief(config),
+            **out, "saved_to": saved_to or library_path, "library_path": library_path, "chief": is_chief(config),
             "checkpoint": config.checkpoint if config.checkpoint and os.path.exists(config.checkpoint) else None,
             "checkpoint_error": result.checkpoint_error,
             "metadata": build_metadata(result, info.class_names, get_arch(args.arch).name),
@@ -390,6 +408,7 @@ def cmd_train(args) -> int:
         out = result.summary_dict()
         out.pop("history")
         out["saved_to"] = saved_to
+        out["library_path"] = library_path
         print(json.dumps(out))
     return EXIT_OK
 

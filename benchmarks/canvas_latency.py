@@ -24,6 +24,8 @@ import numpy as np
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Runs trained here go to a throw-away model library, not the user's.
+os.environ.setdefault("CNN_STUDIO_LIBRARY", tempfile.mkdtemp(prefix="cnn-studio-benchmark-"))
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 

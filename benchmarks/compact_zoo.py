@@ -32,7 +32,7 @@ def main() -> None:
     data = load_dataset("mnist", limit=args.limit)
     worst_epoch, worst_acc = 0.0, 1.0
     for arch in args.archs:
-        config = TrainConfig.for_arch(arch, form="compact", epochs=args.epochs, limit=args.limit)
+        config = TrainConfig.for_arch(arch, form="compact", epochs=args.epochs, limit=args.limit, augment=False)
         epochs = []
         result = run_training(config, data=data, on_epoch=epochs.append)
         seconds = max(e["seconds"] for e in epochs)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -21,6 +22,8 @@ import numpy as np
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Runs trained here go to a throw-away model library, not the user's.
+os.environ.setdefault("CNN_STUDIO_LIBRARY", tempfile.mkdtemp(prefix="cnn-studio-benchmark-"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 

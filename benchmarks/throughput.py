@@ -104,7 +104,8 @@ def main() -> None:
 
     load_tensorflow()
     data = load_dataset("mnist", val_split=0.0, limit=args.limit)
-    config = TrainConfig.for_arch(args.arch, epochs=2, batch_size=BATCH, val_split=0.0, limit=args.limit)
+    config = TrainConfig.for_arch(args.arch, epochs=2, batch_size=BATCH, val_split=0.0, limit=args.limit,
+                                augment=False)  # the same work as the tutorial-style fit
     rows = {"app": [], "tutorial": [], "limit": []}
     for r in range(args.rounds):
         for name, run in (("app", app), ("tutorial", tutorial), ("limit", limit)):

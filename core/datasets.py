@@ -59,6 +59,12 @@ class DatasetInfo:
     description: str
 
 
+def is_digit_dataset(name: str) -> bool:
+    """Whether a dataset's classes are the digits 0-9 (its models read drawn digits)."""
+    info = DATASETS.get(name)
+    return info is not None and tuple(info.class_names) == DIGIT_CLASS_NAMES
+
+
 DATASETS: dict[str, DatasetInfo] = {
     "mnist": DatasetInfo(
         "mnist", "MNIST digits", (28, 28, 1), DIGIT_CLASS_NAMES,

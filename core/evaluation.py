@@ -23,10 +23,11 @@ def mismatch(input_shape, classes: int, data, dataset: str) -> str | None:
 
 
 def evaluate_classifier(model, x: np.ndarray, y: np.ndarray, batch_size: int = 256,
-                        mistakes: int = 0) -> dict:
+                        mistakes: int = 0, predictions: bool = False) -> dict:
     """Returns ``accuracy``, ``loss``, ``per_class_accuracy``, ``confusion_matrix`` and
     ``count``; with ``mistakes`` > 0 also ``mistakes``: the most confident wrong answers,
-    as ``index``, ``true``, ``predicted`` and ``confidence``, most confident first.
+    as ``index``, ``true``, ``predicted`` and ``confidence``, most confident first; with
+    ``predictions`` also ``predicted``: every image's predicted class (a NumPy array).
 
     Args:
         model: a Keras model taking raw pixels and returning probabilities.
@@ -55,4 +56,6 @@ def evaluate_classifier(model, x: np.ndarray, y: np.ndarray, batch_size: int = 2
         order = wrong[np.argsort(-confidence, kind="stable")][:mistakes]
         out["mistakes"] = [{"index": int(i), "true": int(y[i]), "predicted": int(predicted[i]),
                             "confidence": float(probs[i, predicted[i]])} for i in order]
+    if predictions:
+        out["predicted"] = predicted
     return out

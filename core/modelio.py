@@ -52,18 +52,41 @@ class LoadedModel:
         return text
 
 
+NORMALIZATION_TEXT = {
+    "unit": "pixels 0-255 in; the model's first layer scales them to [0, 1]",
+    "symmetric": "pixels 0-255 in; the model's first layer scales them to [-1, 1]",
+}
+
+
 def build_metadata(result, class_names, arch_name: str | None = None) -> dict:
-    """Metadata of a :class:`core.training.TrainResult` for :func:`save_model`."""
+    """Metadata of a :class:`core.training.TrainResult` for :func:`save_model`: what it
+    was trained on and how, its size, its curves, its scores, where and with what."""
     import keras
     import tensorflow as tf
 
+    from core.device import describe_device
+    from core.registry import ARCHITECTURES
+    from core.summary import summarize
+
+    info = ARCHITECTURES.get(result.config.arch)
+    try:
+        macs = summarize(result.model).macs
+    except Exception:  # a layer the counter does not know: the size is still useful
+        macs = None
+    train_accuracy = [v for v in result.history.get("accuracy", []) if v is not None]
     return {
         "arch": result.config.arch,
         "arch_name": arch_name or result.config.arch,
+        "form": result.config.form,
         "dataset": result.config.dataset,
         "class_names": list(class_names),
         "input_shape": [int(d) for d in result.model.inputs[0].shape[1:]],
+        "normalization": NORMALIZATION_TEXT.get(info.normalization if info else "", "pixels 0-255 in"),
+        "params": int(result.model.count_params()),
+        "macs": macs,
         "config": result.config.to_dict(),
+        "train_accuracy": train_accuracy[-1] if train_accuracy else None,
+        "device": describe_device(),
         "epochs_completed": result.epochs_completed,
         "stopped": result.stopped,
         "test_accuracy": result.test_accuracy,

@@ -8,6 +8,7 @@ weights, never the model being trained), and loads and saves model files.
 
 from __future__ import annotations
 
+import gc
 import traceback
 from pathlib import Path
 
@@ -19,6 +20,22 @@ from core.device import GraphBusy, building_graphs
 from gui.threads import pin_python_thread_state
 
 BUNDLED_MODEL = RESOURCES / "models" / "lenet5_mnist.keras"
+_frozen = False
+
+
+def freeze_long_lived_objects() -> None:
+    """Moves every object alive now out of the garbage collector's sight, once a process.
+
+    TensorFlow and Keras leave some 360,000 long-lived objects, which every full garbage
+    collection walked while holding the interpreter lock: collections of 100-240 ms, in
+    whichever thread allocated, froze the window during training. Garbage is collected
+    first, so that nothing unreachable (a Qt object, say) is kept for good.
+    """
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.collect()
+        gc.freeze()
 
 
 class Engine(QObject):
@@ -40,6 +57,7 @@ class Engine(QObject):
     evaluation_failed = Signal(str)
     saved = Signal(str)
     save_failed = Signal(str)
+    exported = Signal(str, bool)  # a message, whether it worked
 
     def __init__(self):
         super().__init__()
@@ -67,6 +85,7 @@ class Engine(QObject):
         self.devices.emit(list_devices())
         if BUNDLED_MODEL.is_file() and self._predictor is None:
             self._load(BUNDLED_MODEL, source="bundled")
+        freeze_long_lived_objects()
 
     @Slot(int, str, object, int, str, dict)
     def summarize(self, request_id: int, arch: str, input_shape, classes: int, form: str, options: dict):
@@ -220,7 +239,7 @@ class Engine(QObject):
                 self.evaluation_failed.emit(problem[0].upper() + problem[1:])
                 return
             with building_graphs(timeout=1.0):
-                scores = evaluate_classifier(model, data.x_test, data.y_test, mistakes=32)
+                scores = evaluate_classifier(model, data.x_test, data.y_test, mistakes=32, predictions=True)
         except (DatasetUnavailableError, GraphBusy, ValueError) as e:
             self.evaluation_failed.emit(str(e))
             return
@@ -229,8 +248,12 @@ class Engine(QObject):
             self.evaluation_failed.emit(f"Could not evaluate: {type(e).__name__}: {e}")
             return
         images = data.x_test[[m["index"] for m in scores["mistakes"]]]
+        grey = data.x_test.ndim == 4 and data.x_test.shape[-1] == 1
+        # The whole test set goes along (not copied) so that a cell of the confusion matrix
+        # can show its images.
         scores.update(dataset=dataset, class_names=list(self._predictor.class_names),
-                      images=images[..., 0] if images.ndim == 4 and images.shape[-1] == 1 else images)
+                      images=images[..., 0] if grey else images, labels=data.y_test,
+                      test_images=data.x_test[..., 0] if grey else data.x_test)
         self.evaluation_ready.emit(scores)
 
     @Slot(str)
@@ -251,3 +274,22 @@ class Engine(QObject):
             self.save_failed.emit(f"Could not save the model: {type(e).__name__}: {e}")
             return
         self.saved.emit(str(saved))
+
+    @Slot(str, str, str)
+    def export_model(self, source: str, destination: str, fmt: str):
+        """Exports the model file ``source`` (see :func:`core.export.export_model`)."""
+        pin_python_thread_state()
+        from core.export import FORMATS, export_model
+        from core.modelio import ModelFileError
+
+        try:
+            with building_graphs(timeout=1.0):
+                written = export_model(source, destination, fmt)
+        except (ModelFileError, GraphBusy, ValueError) as e:
+            self.exported.emit(f"Export failed: {e}", False)
+            return
+        except Exception as e:
+            traceback.print_exc()
+            self.exported.emit(f"Export failed: {type(e).__name__}: {e}", False)
+            return
+        self.exported.emit(f"Exported as {FORMATS[fmt][0]} to {written}", True)

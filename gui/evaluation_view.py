@@ -42,6 +42,8 @@ class EvaluationView(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.plot, 1)
         self.result: dict | None = None
+        self.cell: tuple[int, int] | None = None  # the confusion-matrix cell shown
+        self.plot.mpl_connect("button_press_event", self._on_click)
 
     def set_busy(self, busy: bool) -> None:
         self.button.setEnabled(not busy)
@@ -60,14 +62,17 @@ class EvaluationView(QWidget):
         names = result["class_names"]
         per_class = result["per_class_accuracy"]
         worst = min((a, n) for a, n in zip(per_class, names) if a is not None)
+        classes = ", ".join(f"{n}: {100 * a:.1f}%" for n, a in zip(names, per_class) if a is not None)
         self.summary.setText(
             f"<b>{100 * result['accuracy']:.2f}%</b> of {result['count']:,} {result['dataset']} test images "
             f"right, loss {result['loss']:.4f}{' — ' + description if description else ''}. "
-            f"Hardest class: {worst[1]} ({100 * worst[0]:.1f}%). Below the confusion matrix: the "
-            f"mistakes it is surest of (true→predicted, confidence).")
+            f"Hardest class: {worst[1]} ({100 * worst[0]:.1f}%).<br>Per class: {classes}.<br>"
+            "Click a cell of the confusion matrix to see its images.")
         self.figure.clear()
         grid = self.figure.add_gridspec(2, 1, height_ratios=[1.5, 1])
-        ax = self.figure.add_subplot(grid[0])
+        ax = self.matrix_axes = self.figure.add_subplot(grid[0])
+        self._gallery_spec = grid[1]
+        self._gallery: list = []
         matrix = np.asarray(result["confusion_matrix"])
         off = matrix.astype(float)
         np.fill_diagonal(off, np.nan)  # the colours show the confusions, not the right answers
@@ -80,16 +85,45 @@ class EvaluationView(QWidget):
         ax.set_yticks(range(len(names)), names, fontsize=7)
         ax.set_xlabel("predicted")
         ax.set_ylabel("true")
-        ax.set_title("Confusion matrix", fontsize=9)
+        ax.set_title("Confusion matrix (click a cell)", fontsize=9)
         mistakes = result.get("mistakes", [])[:MISTAKES_SHOWN]
-        images = result.get("images")
-        sub = grid[1].subgridspec(3, 8)
-        for k, mistake in enumerate(mistakes):
+        self._draw_gallery(result.get("images"), [
+            f"{names[m['true']]}→{names[m['predicted']]} {100 * m['confidence']:.0f}%" for m in mistakes],
+            "The mistakes it is surest of" if mistakes else "No mistakes.")
+        self.plot.draw_idle()
+
+    def _draw_gallery(self, images, titles: list[str], heading: str) -> None:
+        for axes in self._gallery:
+            axes.remove()
+        self._gallery = []
+        sub = self._gallery_spec.subgridspec(3, 8)
+        for k, title in enumerate(titles[:MISTAKES_SHOWN]):
             cell = self.figure.add_subplot(sub[k // 8, k % 8])
             cell.imshow(images[k], cmap="gray")
-            cell.set_title(f"{names[mistake['true']]}→{names[mistake['predicted']]} "
-                           f"{100 * mistake['confidence']:.0f}%", fontsize=6, pad=2)
+            cell.set_title(title, fontsize=6, pad=2)
             cell.axis("off")
-        if not mistakes:
-            self.figure.text(0.5, 0.2, "No mistakes.", ha="center")
+            self._gallery.append(cell)
+        self.matrix_axes.set_xlabel(f"predicted\n\n{heading}")
+
+    def _on_click(self, event) -> None:
+        if self.result is None or event.inaxes is not getattr(self, "matrix_axes", None):
+            return
+        if event.xdata is None or event.ydata is None:
+            return
+        self.show_cell(int(round(event.ydata)), int(round(event.xdata)))
+
+    def show_cell(self, true: int, predicted: int) -> int:
+        """Shows the test images of class ``true`` read as ``predicted``; returns how many."""
+        result = self.result
+        names = result["class_names"]
+        if not (0 <= true < len(names) and 0 <= predicted < len(names)) or "predicted" not in result:
+            return 0
+        found = np.nonzero((np.asarray(result["labels"]) == true) & (result["predicted"] == predicted))[0]
+        self.cell = (true, predicted)
+        shown = found[:MISTAKES_SHOWN]
+        what = "read right" if true == predicted else f"read as {names[predicted]}"
+        heading = (f"{len(found):,} test image(s) of {names[true]} {what}" +
+                   (f" (first {len(shown)})" if len(found) > len(shown) else ""))
+        self._draw_gallery(result["test_images"][shown], [f"#{i}" for i in shown], heading)
         self.plot.draw_idle()
+        return len(found)

@@ -22,7 +22,9 @@ from gui.plots import TrainingPlots
 from gui.prediction_view import DigitPreview, ProbabilityBars, TopPrediction
 from gui.settings_panel import SettingsPanel
 from gui.summary_view import SummaryView, summary_from_dict
+from gui.compare_view import CompareView
 from gui.evaluation_view import EvaluationView
+from gui.library_view import LibraryView
 from gui.explain_view import ActivationsView
 from gui.process_worker import ProcessTrainingWorker
 from gui.training_worker import TrainingWorker
@@ -56,6 +58,7 @@ class MainWindow(QMainWindow):
     request_prediction = Signal(int, object, bool)  # request id, drawing, split into digits
     request_explanation = Signal(int, object, bool, str)  # request id, drawing, saliency, layer
     request_evaluation = Signal()
+    request_export = Signal(str, str, str)  # source model file, destination, format
     evaluation_shown = Signal(dict)
     request_snapshot = Signal(dict)
     request_metadata = Signal(dict)
@@ -73,6 +76,7 @@ class MainWindow(QMainWindow):
         self.last_summary: dict | None = None
         self.last_prediction: str | None = None
         self._summary_request = 0
+        self._summary_refused = False  # a summary request was refused while training
         self._start_check_request = -1
         self._pending_start = None
         self._prediction_request = 0
@@ -91,6 +95,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self.refresh_summary()
         self._update_training_context()
+        self.library.set_folder(self.library_dir())
         self._engine_started = False
         self._painted = False
         self._start_engine_after_paint = False
@@ -186,6 +191,10 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.activations, "Activations")
         self.evaluation = EvaluationView()
         self.tabs.addTab(self.evaluation, "Evaluation")
+        self.library = LibraryView()
+        self.tabs.addTab(self.library, "Models")
+        self.compare = CompareView()
+        self.tabs.addTab(self.compare, "Compare")
 
         self.canvas = DrawingCanvas()
         self.clear_button = QPushButton("Clear")
@@ -300,6 +309,12 @@ class MainWindow(QMainWindow):
                train_menu)
         action("&Evaluate on the test set", QKeySequence("Ctrl+E"), self.evaluate_model,
                "Measure the canvas's model on its dataset's test set.", train_menu)
+        models_menu = self.menuBar().addMenu("&Models")
+        action("&Model library", QKeySequence("Ctrl+L"), self.show_library,
+               "Every run trained here: pick one for the canvas, rename, delete, export, compare.",
+               models_menu)
+        action("&Compare selected runs", QKeySequence("Ctrl+Shift+C"), self.library.compare_selected,
+               "Overlay the curves of the runs selected in the library.", models_menu)
         canvas_menu = self.menuBar().addMenu("&Canvas")
         action("&Clear", [QKeySequence.StandardKey.Delete, QKeySequence("Backspace")], self.canvas.clear,
                "Clear the drawing.", canvas_menu)
@@ -337,8 +352,16 @@ class MainWindow(QMainWindow):
         self.engine.model_ready.connect(self._on_model_ready)
         self.engine.model_failed.connect(self._on_model_failed)
         self.engine.prediction_ready.connect(self._on_prediction)
-        self.engine.saved.connect(lambda path: self.statusBar().showMessage(f"Model saved to {path}", 8000))
-        self.engine.save_failed.connect(lambda msg: self._warn("Could not save the model", msg))
+        # Methods, not lambdas: PySide6 runs a lambda in the emitting (engine) thread,
+        # and widgets may only be touched here.
+        self.engine.saved.connect(self._on_saved)
+        self.engine.save_failed.connect(self._on_save_failed)
+        self.library.use_model.connect(self._use_library_model)
+        self.library.compare_requested.connect(self.compare_runs)
+        self.library.open_file_requested.connect(self.open_model)
+        self.library.export_requested.connect(self.request_export)
+        self.request_export.connect(self.engine.export_model)
+        self.engine.exported.connect(self._on_exported)
 
         self.start_button.clicked.connect(self.start_training)
         self.stop_button.clicked.connect(self.stop_training)
@@ -403,6 +426,7 @@ class MainWindow(QMainWindow):
             self._warn("Cannot start training", message)
         elif request_id == self._summary_request:
             self.summary_view.show_error(message)
+            self._summary_refused = True  # asked again when training ends
 
     def _update_training_context(self, *_):
         config = self.settings.config()
@@ -423,6 +447,51 @@ class MainWindow(QMainWindow):
 
     def _on_model_failed(self, message: str):
         self._warn("Could not use the model", message)
+
+    # ----------------------------------------------------------------- library
+    def library_dir(self) -> str:
+        """The model library: ``library`` in the app's data folder (QStandardPaths), or
+        ``$CNN_STUDIO_LIBRARY`` (see core.library)."""
+        from core.library import library_dir
+
+        base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+        return str(library_dir(base or None))
+
+    def show_library(self) -> None:
+        self.library.refresh()
+        self.tabs.setCurrentWidget(self.library)
+        self.library.table.setFocus()
+
+    def _use_library_model(self, path: str) -> None:
+        if self.model_info and self.model_info.get("path") == path:
+            return
+        if self.is_training:
+            self.statusBar().showMessage("Training is running: the canvas follows the training; pick a "
+                                         "model when it has finished.", 8000)
+            return
+        self.statusBar().showMessage(f"Loading {Path(path).name} for the canvas…")
+        self.request_load.emit(path)
+
+    def compare_runs(self, paths: list) -> None:
+        entries = [e for e in (self.library.entry_for(p) for p in paths) if e is not None and e.readable]
+        if len(entries) < 2:
+            self.statusBar().showMessage("Select two or more readable runs to compare.", 8000)
+            return
+        self.compare.show_runs(entries)
+        self.tabs.setCurrentWidget(self.compare)
+
+    def _on_saved(self, path: str) -> None:
+        self.statusBar().showMessage(f"Model saved to {path}", 8000)
+
+    def _on_save_failed(self, message: str) -> None:
+        self._warn("Could not save the model", message)
+
+    def _on_exported(self, message: str, ok: bool) -> None:
+        self.library.export_done(message, ok)
+        if ok:
+            self.statusBar().showMessage(message, 10000)
+        else:
+            self._warn("Export failed", message)
 
     # ----------------------------------------------------------------- canvas
     def _update_undo(self):
@@ -725,13 +794,16 @@ class MainWindow(QMainWindow):
         folder = self.checkpoints_dir()
         if config.checkpoint is None and folder:
             config.checkpoint = str(Path(folder) / f"{config.arch}-best.keras")
-        last = str(Path(folder) / f"{config.arch}-last.keras") if folder else None
+        library = self.library_dir()
         if config.strategy == "multiworker":
             # A multi-worker strategy needs a process of its own (see gui.process_worker).
+            from core.library import free_path, run_name
+
+            last = str(free_path(Path(library), run_name({"arch": config.arch, "dataset": config.dataset})))
             self.worker = ProcessTrainingWorker(config, last_model_path=last)
             self.worker.model_saved.connect(self.request_load)
         else:
-            self.worker = TrainingWorker(config, data, last_model_path=last)
+            self.worker = TrainingWorker(config, data, library_folder=library)
         self.worker.paused.connect(self._on_paused)
         self.worker.started_on.connect(self._on_started_on)
         self.worker.moveToThread(self.train_thread)
@@ -823,7 +895,10 @@ class MainWindow(QMainWindow):
             text += "<br>Stopped early: the validation loss stopped improving; the best epoch's weights are kept."
         text += f"<br>{result['images_per_second']:,.0f} images/s."
         if result.get("saved_to"):
-            text += f"<br>Saved as {Path(result['saved_to']).name} (File › Open last checkpoint); Ctrl+S saves a copy."
+            text += (f"<br>Saved in the model library as <i>{Path(result['saved_to']).stem}</i> "
+                     "(Models tab, Ctrl+L); Ctrl+S saves a copy elsewhere.")
+            self.library.refresh()
+            self.library.select_path(result["saved_to"], load=False)
         else:
             text += " Save it with Ctrl+S."
         self.result_label.setText(text)
@@ -861,7 +936,11 @@ class MainWindow(QMainWindow):
         self.settings.set_locked(False)
         self.open_action.setEnabled(True)
         self._update_buttons()
-        self.refresh_summary()  # requests made while training were refused as busy
+        if self._summary_refused:
+            # Only then: building a model here competes for the interpreter lock with a
+            # training started right after this one (its first steps, the plots' redraw).
+            self._summary_refused = False
+            self.refresh_summary()
 
     # ----------------------------------------------------------------- files
     def _models_dir(self) -> str:

@@ -127,15 +127,23 @@ class TrainingPlots(FigureCanvasQTAgg):
         """
         self.epochs = max(1, int(epochs))
         self.base_learning_rate = learning_rate
+        had_hint = self.hint.get_visible()
         self.hint.set_visible(False)
         for values in (self.train_x, self.train_loss, self.train_acc, self.train_lr, self.val_x, self.val_loss,
                        self.val_acc):
             values.clear()
         for line in self.lines:
             line.set_data([], [])
-        self._apply_limits(self._wanted_limits())
-        self.draw()  # now, before the training thread competes for the CPU
-        self.full_redraws += 1
+        limits = self._wanted_limits()
+        if limits == self._limits and self._background is not None and not had_hint:
+            # The same axes as the last run: its background (axes without curves) will do.
+            self.restore_region(self._background)
+            self.blit(self.figure.bbox)
+            self.blits += 1
+        else:
+            self._apply_limits(limits)
+            self.draw()  # now, before the training thread competes for the CPU
+            self.full_redraws += 1
         self._dirty = False
         self.timer.start()
 

@@ -55,8 +55,8 @@ def train_arguments(config: TrainConfig, save_to: str | None) -> list[str]:
         args += ["--checkpoint", config.checkpoint]
     if config.tensorboard:
         args += ["--tensorboard", config.tensorboard]
-    if save_to:
-        args += ["--save", save_to]
+    if save_to:  # the window names the file in its library
+        args += ["--save", save_to, "--no-library"]
     return args
 
 

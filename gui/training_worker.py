@@ -50,16 +50,17 @@ class TrainingWorker(QObject):
 
     can_pause = True
 
-    def __init__(self, config: TrainConfig, data=None, last_model_path: str | None = None):
+    def __init__(self, config: TrainConfig, data=None, library_folder: str | None = None):
         """Args:
             config: the settings (``config.checkpoint`` gets the best model so far).
             data: an already loaded dataset, to skip loading.
-            last_model_path: where the model is saved when training ends or is stopped.
+            library_folder: the model library, where the model is saved (under a new
+                name) when training ends or is stopped.
         """
         super().__init__()
         self.config = config
         self._data = data
-        self.last_model_path = last_model_path
+        self.library_folder = library_folder
         self._stop = threading.Event()
         self._abort = threading.Event()
         self._pause = threading.Event()
@@ -157,13 +158,14 @@ class TrainingWorker(QObject):
         summary["checkpoint"] = config.checkpoint if config.checkpoint and Path(config.checkpoint).exists() else None
         summary["checkpoint_error"] = result.checkpoint_error
         summary["saved_to"], summary["save_error"] = None, None
-        if self.last_model_path:
-            from core.modelio import ModelFileError, save_model
+        if self.library_folder:
+            from core.library import save_run
+            from core.modelio import ModelFileError
 
-            self.status.emit("Saving the model…")
+            self.status.emit("Saving the model in the library…")
             try:
                 with graph_lock:
-                    summary["saved_to"] = str(save_model(result.model, self.last_model_path, summary["metadata"]))
+                    summary["saved_to"] = str(save_run(result.model, summary["metadata"], self.library_folder))
             except ModelFileError as e:  # the model is still in the canvas: Ctrl+S saves it elsewhere
                 summary["save_error"] = str(e)
         # Training is over (and the model saved), so the trained model itself is handed

@@ -7,6 +7,11 @@ from pathlib import Path
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+# Runs the tests train (in the window and on the command line, also in child processes)
+# go to a throw-away model library, never the user's.
+import tempfile  # noqa: E402
+
+os.environ["CNN_STUDIO_LIBRARY"] = tempfile.mkdtemp(prefix="cnn-studio-test-library-")
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:

@@ -1,6 +1,7 @@
 """The headless subcommands, run as a user runs them."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -9,12 +10,13 @@ import numpy as np
 import pytest
 
 from tests.conftest import ROOT
+from core.library import list_models
 from tests.digits import draw_digit
 
 
-def run_cli(*args, timeout=300):
+def run_cli(*args, timeout=300, env=None):
     return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True,
-                          timeout=timeout, cwd=ROOT)
+                          timeout=timeout, cwd=ROOT, env={**os.environ, **(env or {})})
 
 
 def test_summary_json():
@@ -39,8 +41,9 @@ def test_summary_text_and_bad_arguments():
 
 def test_train_json_saves_a_model_that_predicts(tmp_path):
     model_path = tmp_path / "quick.keras"
+    library = tmp_path / "library"
     proc = run_cli("train", "lenet5", "--epochs", "1", "--limit", "2000", "--batch-size", "32",
-                   "--save", str(model_path), "--json")
+                   "--save", str(model_path), "--json", env={"CNN_STUDIO_LIBRARY": str(library)})
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout.strip().splitlines()[-1])
     assert proc.stdout.strip() == proc.stdout.strip().splitlines()[-1]  # stdout holds only the JSON
@@ -49,6 +52,9 @@ def test_train_json_saves_a_model_that_predicts(tmp_path):
     assert data["arch"] == "lenet5" and data["dataset"] == "mnist" and data["epochs"] == 1
     assert data["test_accuracy"] > 0.7 and data["saved_to"] == str(model_path) and model_path.is_file()
     assert "Epoch 1/1" in proc.stderr
+    # The run is in the model library too, with its training record.
+    [entry] = list_models(library)
+    assert str(entry.path) == data["library_path"] and entry.metadata["test_accuracy"] == data["test_accuracy"]
 
 
 @pytest.mark.parametrize("args,message", [
@@ -187,3 +193,12 @@ def test_a_killed_run_leaves_a_loadable_checkpoint(tmp_path):
     loaded = load_model(checkpoint)
     assert loaded.metadata["checkpoint"] is True and loaded.metadata["epochs_completed"] >= 1
     assert loaded.model.output_shape == (None, 10)
+
+
+def test_train_with_no_library_leaves_the_library_alone(tmp_path, monkeypatch, capsys):
+    import main
+
+    monkeypatch.setenv("CNN_STUDIO_LIBRARY", str(tmp_path / "library"))
+    assert main.main(["train", "mlp", "--epochs", "1", "--limit", "200", "--no-library", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["library_path"] is None
+    assert list_models(tmp_path / "library") == []

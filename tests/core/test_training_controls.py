@@ -261,3 +261,28 @@ def test_stroke_width_augmentation_thins_and_thickens():
     out = stroke_width_change(images, tf.constant([0, 1, 2], shape=(3, 1, 1, 1))).numpy()
     widths = [(out[i, 14, :, 0] > 127).sum() for i in range(3)]
     assert widths == [2, 4, 6]
+
+
+def test_augmentation_changes_about_a_third_of_a_batch_the_same_way_for_a_seed():
+    import tensorflow as tf
+
+    from core.training import AUGMENT_FRACTION, augment_batch
+
+    rng = np.random.default_rng(0)
+    images = np.zeros((400, 28, 28, 1), np.float32)
+    for i in range(400):  # a bar at a random place in each image
+        x, y = rng.integers(6, 18, 2)
+        images[i, y:y + 8, x:x + 3] = 255.0
+    batch = tf.constant(images)
+    out = augment_batch(batch, tf.constant([3, 4], tf.int64)).numpy()
+    again = augment_batch(batch, tf.constant([3, 4], tf.int64)).numpy()
+    other = augment_batch(batch, tf.constant([3, 5], tf.int64)).numpy()
+    assert np.array_equal(out, again) and not np.array_equal(out, other)
+    changed = ~np.all(out == images, axis=(1, 2, 3))
+    assert abs(changed.mean() - AUGMENT_FRACTION) < 0.08
+    assert out.shape == images.shape and out.min() >= 0 and out.max() <= 255.0
+    # Mild: an augmented bar stays about where it was (shift ±5%, rotation ±5°, zoom ±5%).
+    for i in np.nonzero(changed)[0][:20]:
+        ys, xs = np.nonzero(images[i, ..., 0])
+        ys2, xs2 = np.nonzero(out[i, ..., 0] > 60)
+        assert abs(xs.mean() - xs2.mean()) < 3.5 and abs(ys.mean() - ys2.mean()) < 3.5

@@ -10,11 +10,12 @@ from tests.digits import DIGIT_STROKES
 def window(qtbot, tmp_path, monkeypatch):
     """A main window with TensorFlow loaded and the bundled model ready for the canvas.
 
-    Its checkpoints go to a temporary folder, not the user's data folder.
+    Its checkpoints and its model library are temporary folders, not the user's.
     """
     from gui.main_window import MainWindow
 
     monkeypatch.setattr(MainWindow, "checkpoints_dir", lambda self: str(tmp_path / "checkpoints"))
+    monkeypatch.setenv("CNN_STUDIO_LIBRARY", str(tmp_path / "library"))
     w = MainWindow(start_engine=False)
     qtbot.addWidget(w)
     # Engine signals come from another thread: wait on the window's state, not on them.

@@ -1,5 +1,7 @@
+from pathlib import Path
 import numpy as np
 import pytest
+from PySide6.QtCore import QPoint, Qt
 
 from core.datasets import load_dataset
 from core.registry import build_model
@@ -202,9 +204,11 @@ def test_pause_resume_and_stop_with_the_buttons_saves_the_model(window, qtbot, s
     result = finished.args[0]
     assert result["stopped"]
     saved = Path(result["saved_to"])
-    assert saved.name == "lenet5-last.keras" and saved.parent == Path(window.checkpoints_dir())
+    assert saved.name.startswith("lenet5-mnist-") and saved.parent == Path(window.library_dir())
     assert load_model(saved).metadata["stopped"] is True
-    assert "Saved as lenet5-last.keras" in window.result_label.text()
+    assert f"Saved in the model library as <i>{saved.stem}</i>" in window.result_label.text()
+    # The stopped run is listed (and selected) in the Models tab.
+    assert window.library.selected_paths() == [str(saved)]
     qtbot.waitUntil(lambda: window.train_thread is None, timeout=10_000)
     assert not window.pause_button.isEnabled() and window.pause_button.text() == "Pause"
 
@@ -352,7 +356,7 @@ def test_multiworker_training_from_the_window_with_a_second_worker(window, qtbot
         code, _, err = finish(other, timeout=120)
     assert code == 0, err[-2000:]
     result = finished.args[0]
-    assert result["saved_to"].endswith("lenet5-last.keras") and result["epochs"] == 1
+    assert Path(result["saved_to"]).parent == Path(window.library_dir()) and result["epochs"] == 1
     assert len(window.plots.train_x) >= 1  # the curves came from the child's events
     qtbot.waitUntil(lambda: window.model_info is not None and window.model_info["source"] == "file"
                     and window.model_info["path"] == result["saved_to"], timeout=30_000)
@@ -509,3 +513,16 @@ def test_evaluation_tab_shows_accuracy_confusions_and_mistakes(window, qtbot):
     assert f"{100 * result['accuracy']:.2f}%" in window.evaluation.summary.text()
     assert len(window.evaluation.figure.axes) == 1 + min(24, len(result["mistakes"]))
     assert not window.evaluation.busy.isVisible() and window.evaluation.button.isEnabled()
+    # Clicking a cell of the confusion matrix shows its test images.
+    true, predicted = np.unravel_index(np.argmax(matrix - np.diag(np.diag(matrix))), matrix.shape)
+    view = window.evaluation
+    view.plot.draw()
+    x, y = view.matrix_axes.transData.transform((predicted, true))
+    ratio = view.plot.device_pixel_ratio
+    point = QPoint(int(x / ratio), int(view.plot.height() - y / ratio))
+    qtbot.mouseClick(view.plot, Qt.MouseButton.LeftButton, pos=point)
+    qtbot.waitUntil(lambda: view.cell == (true, predicted), timeout=5_000)
+    shown = min(24, matrix[true, predicted])
+    assert len(view.figure.axes) == 1 + shown
+    assert f"{matrix[true, predicted]:,} test image(s) of {true} read as {predicted}" in view.matrix_axes.get_xlabel()
+    assert "Per class: 0: " in view.summary.text()

@@ -1,0 +1,80 @@
+"""Model files cannot run code; nothing is fetched from the network at run time."""
+
+import ast
+import json
+import zipfile
+from pathlib import Path
+
+import keras
+import pytest
+
+from core.modelio import ModelFileError, load_model
+from tests.conftest import ROOT
+
+
+def test_a_lambda_layer_is_refused_and_its_code_never_runs(tmp_path):
+    marker = tmp_path / "ran"
+    # A Lambda layer stores its function's bytecode in the file: loading it would run it.
+    code = f"lambda x: (open({str(marker)!r}, 'w').close(), x)[1]"
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Lambda(eval(code)),
+                              keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+    path = tmp_path / "lambda.keras"
+    model.save(path)
+    marker.unlink(missing_ok=True)  # saving traced it once
+    with pytest.raises(ModelFileError, match="safe mode"):
+        load_model(path)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("module, name", [("os", "system"), ("builtins", "exec"), ("subprocess", "Popen")])
+def test_layers_naming_other_modules_are_refused(tmp_path, bundled_model_path, module, name):
+    path = tmp_path / "evil.keras"
+    with zipfile.ZipFile(bundled_model_path) as src, zipfile.ZipFile(path, "w") as dst:
+        for item in src.namelist():
+            data = src.read(item)
+            if item == "config.json":
+                config = json.loads(data)
+                layer = config["config"]["layers"][1]
+                layer.update(module=module, class_name=name, registered_name=None,
+                             config={"args": "touch /tmp/cnn-studio-pwned"})
+                data = json.dumps(config).encode()
+            dst.writestr(item, data)
+    with pytest.raises(ModelFileError):
+        load_model(path)
+    assert not Path("/tmp/cnn-studio-pwned").exists()
+
+
+NETWORK_CALLS = {"urlopen", "urlretrieve", "get_file", "create_connection", "HTTPConnection",
+                 "HTTPSConnection", "requests"}
+
+
+def test_no_code_of_the_app_fetches_from_the_network():
+    """Every call in core/, gui/ and main.py that could download is listed here; none
+    exists (datasets that would need a download say so instead)."""
+    found = []
+    for path in [ROOT / "main.py", *sorted((ROOT / "core").rglob("*.py")), *sorted((ROOT / "gui").rglob("*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            name = None
+            if isinstance(node, ast.Attribute):
+                name = node.attr
+            elif isinstance(node, ast.Name):
+                name = node.id
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                modules = [a.name for a in node.names] + [getattr(node, "module", None) or ""]
+                if any(m.split(".")[0] in ("requests", "urllib3", "http") for m in modules):
+                    found.append(f"{path.name}:{node.lineno} imports {modules}")
+            if name in NETWORK_CALLS:
+                found.append(f"{path.name}:{node.lineno} {name}")
+    assert not found, found
+
+
+def test_a_dataset_that_needs_a_download_says_so_without_network(monkeypatch, tmp_path):
+    from core.datasets import DatasetUnavailableError, availability, load_dataset
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # no cached copy
+    monkeypatch.setenv("HOME", str(tmp_path))
+    problem = availability("fashion_mnist")
+    if problem is None:
+        pytest.skip("Fashion-MNIST is cached on this machine")
+    with pytest.raises(DatasetUnavailableError, match="download"):
+        load_dataset("fashion_mnist")
