@@ -115,11 +115,11 @@ def test_twenty_models_in_the_library(window, qtbot):
     window.show_library()
     qtbot.waitUntil(lambda: len(window.library.entries) == 20, timeout=5_000)
     memory = [rss_mb()]
-    for path in paths:  # each becomes the canvas's model in turn
+    for path in paths[::4]:  # some become the canvas's model in turn (a load is ~0.2-0.9 s)
         window.library.select_path(str(path))
         qtbot.waitUntil(lambda: window.model_info and window.model_info["path"] == str(path), timeout=30_000)
         memory.append(rss_mb())
-    print(f"\n20 library models used in turn: memory {memory[0]:.0f} → {memory[-1]:.0f} MB")
+    print(f"\n20 library models listed, 5 used in turn: memory {memory[0]:.0f} → {memory[-1]:.0f} MB")
     assert memory[-1] - memory[1] < GROWTH_LIMIT_MB
     window.library.table.sortByColumn(3, Qt.SortOrder.AscendingOrder)
     assert window.library.proxy.rowCount() == 20
