@@ -8,7 +8,6 @@ weights, never the model being trained), and loads and saves model files.
 
 from __future__ import annotations
 
-import gc
 import traceback
 from pathlib import Path
 
@@ -20,22 +19,6 @@ from core.device import GraphBusy, building_graphs
 from gui.threads import pin_python_thread_state
 
 BUNDLED_MODEL = RESOURCES / "models" / "lenet5_mnist.keras"
-_frozen = False
-
-
-def freeze_long_lived_objects() -> None:
-    """Moves every object alive now out of the garbage collector's sight, once a process.
-
-    TensorFlow and Keras leave some 360,000 long-lived objects, which every full garbage
-    collection walked while holding the interpreter lock: collections of 100-240 ms, in
-    whichever thread allocated, froze the window during training. Garbage is collected
-    first, so that nothing unreachable (a Qt object, say) is kept for good.
-    """
-    global _frozen
-    if not _frozen:
-        _frozen = True
-        gc.collect()
-        gc.freeze()
 
 
 class Engine(QObject):
@@ -85,7 +68,6 @@ class Engine(QObject):
         self.devices.emit(list_devices())
         if BUNDLED_MODEL.is_file() and self._predictor is None:
             self._load(BUNDLED_MODEL, source="bundled")
-        freeze_long_lived_objects()
 
     @Slot(int, str, object, int, str, dict)
     def summarize(self, request_id: int, arch: str, input_shape, classes: int, form: str, options: dict):

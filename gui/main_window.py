@@ -22,6 +22,7 @@ from gui.plots import TrainingPlots
 from gui.prediction_view import DigitPreview, ProbabilityBars, TopPrediction
 from gui.settings_panel import SettingsPanel
 from gui.summary_view import SummaryView, summary_from_dict
+from gui.collector import UiThreadCollector, freeze_long_lived_objects
 from gui.compare_view import CompareView
 from gui.evaluation_view import EvaluationView
 from gui.library_view import LibraryView
@@ -107,6 +108,8 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- construction
     def _build_engine(self):
+        self.collector = UiThreadCollector(self)  # before any thread starts (see gui.collector)
+        self.collector.start()
         self.engine_thread = QThread(self)
         self.engine_thread.setObjectName("engine")
         self.engine = Engine()
@@ -396,6 +399,7 @@ class MainWindow(QMainWindow):
     def _on_engine_ready(self, device: str):
         self.device_label.setText(f"Device: {device}")
         self.statusBar().showMessage("TensorFlow ready.", 4000)
+        freeze_long_lived_objects()
 
     def refresh_summary(self):
         """Shows the network the training settings describe (at the dataset's input)."""
@@ -1002,6 +1006,7 @@ class MainWindow(QMainWindow):
             self.train_thread.wait(timeout_ms)
         self.engine_thread.quit()
         self.engine_thread.wait(timeout_ms)
+        self.collector.stop()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
