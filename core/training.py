@@ -558,15 +558,13 @@ def stroke_width_change(images, choice):
     return tf.where(choice == 0, thin, tf.where(choice == 2, thick, images))
 
 
-def random_geometry(seed, picked, height: int, width: int):
-    """Per image, the rows ``(N, 8)`` of a projective transform: a random rotation
-    (±5°), zoom (±5%) and shift (±5% of the side) about the centre, one matrix for all
-    three (a single resampling); the identity where ``picked`` (N booleans) is False."""
+def random_geometry(seed, n, height: int, width: int):
+    """For ``n`` images, the rows ``(n, 8)`` of a projective transform each: a random
+    rotation (±5°), zoom (±5%) and shift (±5% of the side) about the centre, one matrix
+    for all three (a single resampling)."""
     import tensorflow as tf
 
-    n = tf.shape(picked)[0]
     u = tf.random.stateless_uniform([n, 4], seed=seed, minval=-1.0, maxval=1.0)
-    u *= tf.cast(picked, tf.float32)[:, None]
     angle = u[:, 0] * (AUGMENT_ROTATION * 2 * math.pi)
     scale = 1.0 + u[:, 1] * AUGMENT_ZOOM
     dx, dy = u[:, 2] * AUGMENT_SHIFT * width, u[:, 3] * AUGMENT_SHIFT * height
@@ -595,7 +593,7 @@ def augment_batch(images, seed):
     choice = tf.random.stateless_uniform([k, 1, 1, 1], seed=seeds[1], minval=0, maxval=3, dtype=tf.int32)
     changed = tf.raw_ops.ImageProjectiveTransformV3(
         images=stroke_width_change(chosen, choice),
-        transforms=random_geometry(seeds[2], tf.ones([k], tf.bool), height, width),
+        transforms=random_geometry(seeds[2], k, height, width),
         output_shape=[height, width], fill_value=0.0, interpolation="BILINEAR", fill_mode="CONSTANT")
     return tf.tensor_scatter_nd_update(images, where, changed)
 

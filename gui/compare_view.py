@@ -73,14 +73,16 @@ class CompareView(QWidget):
                           "each run has its colour (the column headers below).")
         self._update_buttons()
 
+    def _ask_path(self, title: str, name: str, filters: str) -> str:
+        path, _ = QFileDialog.getSaveFileName(self, title, str(Path.home() / name), filters)
+        return path
+
     def export_csv(self, path: str | None = None) -> bool:
         if not self.entries:
             return False
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Export the table", str(Path.home() / "comparison.csv"),
-                                                  "CSV files (*.csv)")
-            if not path:
-                return False
+        path = path or self._ask_path("Export the table", "comparison.csv", "CSV files (*.csv)")
+        if not path:
+            return False
         try:
             write_text_atomically(path, table_csv(self.entries))
         except OSError as e:
@@ -93,11 +95,9 @@ class CompareView(QWidget):
     def save_png(self, path: str | None = None) -> bool:
         if not self.entries:
             return False
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Save the plot", str(Path.home() / "comparison.png"),
-                                                  "PNG images (*.png)")
-            if not path:
-                return False
+        path = path or self._ask_path("Save the plot", "comparison.png", "PNG images (*.png)")
+        if not path:
+            return False
         if not path.lower().endswith(".png"):
             path += ".png"
         try:
