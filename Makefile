@@ -15,7 +15,10 @@ $(STAMP): requirements.txt
 	touch $@
 
 run: $(STAMP)
-	$(BIN)/python main.py
+	@$(BIN)/python main.py || { status=$$?; if [ $$status -ge 128 ]; then \
+	  echo "The window stopped (status $$status). If Qt said it could not load the platform plugin \"xcb\", install Qt's X11 libraries:"; \
+	  echo "  sudo apt-get install libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libegl1"; \
+	  echo "(Fedora: sudo dnf install xcb-util-cursor). See README, Requirements."; fi; exit $$status; }
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest

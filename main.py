@@ -102,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="main.py", description="CNN Studio: train, read and try image classifiers.",
         epilog="Without a command, the window opens.",
     )
+    parser.add_argument("--verbose", action="store_true",
+                        help="show TensorFlow's own start-up messages (also: CNN_STUDIO_VERBOSE=1)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("summary", help="print the layer summary of an architecture")
@@ -518,6 +520,10 @@ def main(argv=None) -> int:
     if not argv:
         return open_window()
     args = build_parser().parse_args(argv)
+    if args.verbose:
+        from core.device import VERBOSE_ENV
+
+        os.environ[VERBOSE_ENV] = "1"
     if args.command is None:
         return open_window()
     command = {"summary": cmd_summary, "train": cmd_train, "predict": cmd_predict,

@@ -48,16 +48,71 @@ def load_tensorflow():
     global _configured
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     with _lock:
-        import tensorflow as tf
+        if _configured:
+            import tensorflow as tf
 
-        if not _configured:
+            return tf
+        with quiet_native_start_up():
+            import tensorflow as tf
+
             for gpu in tf.config.list_physical_devices("GPU"):
                 try:
                     tf.config.experimental.set_memory_growth(gpu, True)
                 except RuntimeError:
                     pass  # already initialised by the caller: keep its setting
-            _configured = True
+        _configured = True
     return tf
+
+
+#: Set (to anything but "" or "0") to see TensorFlow's own start-up messages.
+VERBOSE_ENV = "CNN_STUDIO_VERBOSE"
+#: Lines of TensorFlow's native logging (absl): "I0000 00:00:17… port.cc:153] …".
+_NATIVE_LOG_LINE = re.compile(r"^(?:[IWEF]\d{4} \d\d:\d\d:[\d.]+ +\d+ [\w.]+:\d+\] |WARNING: All log messages "
+                              r"before absl::InitializeLog\(\) is called|To enable the following instructions: )")
+
+
+def verbose() -> bool:
+    return os.environ.get(VERBOSE_ENV, "") not in ("", "0")
+
+
+@contextmanager
+def quiet_native_start_up():
+    """Keeps TensorFlow's native start-up lines (oneDNN notices, "failed call to cuInit"
+    on a machine without a GPU…) off the console: they are written to file descriptor 2
+    before any setting can silence them. Other lines written meanwhile go through, and the
+    dropped ones go to the ``cnn_studio.tensorflow`` logger. Does nothing when
+    :func:`verbose`."""
+    import logging
+    import sys
+    import tempfile
+
+    if verbose():
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            try:
+                sys.stderr.flush()
+            except (OSError, ValueError):
+                pass
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            log = logging.getLogger("cnn_studio.tensorflow")
+            for line in captured.read().decode("utf-8", "replace").splitlines(keepends=True):
+                if _NATIVE_LOG_LINE.match(line):
+                    log.info(line.rstrip())
+                else:
+                    os.write(2, line.encode("utf-8"))
 
 
 def describe_device() -> str:
@@ -112,6 +167,36 @@ def list_devices() -> list[tuple[str, str]]:
     for i, _ in enumerate(cpus):
         devices.append((f"cpu:{i}" if len(cpus) > 1 else "cpu", f"CPU {i}" if len(cpus) > 1 else "CPU"))
     return devices
+
+
+def check_on_devices(device: str, strategy: str, devices: list, mixed_precision: str,
+                     available: list[str]) -> dict[str, str]:
+    """Messages for settings this machine cannot run, given the device names it has
+    (the names of :func:`list_devices`): found before training starts, not after.
+
+    Args:
+        device, strategy, devices, mixed_precision: as in :class:`core.training.TrainConfig`.
+        available: the machine's device names (``auto``, ``all``, ``gpu:0``, ``cpu``…).
+    """
+    errors: dict[str, str] = {}
+    gpus = [n for n in available if n.startswith("gpu")]
+    cpus = [n for n in available if n.startswith("cpu")]
+    if device not in ("auto",) and device not in available:
+        have = ", ".join(n for n in available if n != "auto") or "the CPU"
+        errors["device"] = f"this machine has no device {device!r}; it has {have}"
+    if strategy == "mirrored" and not devices and len(gpus or cpus) < 2:
+        errors["strategy"] = ("mirrored training needs several devices, and this machine has one: "
+                              "use one device")
+    for name in devices or []:
+        if name not in available:
+            errors["devices"] = f"this machine has no device {name!r}"
+    on_gpu = device.startswith("gpu") or (device in ("auto", "all") and bool(gpus)) or \
+        (strategy == "mirrored" and bool(gpus) and not any(n.startswith("cpu") for n in devices or []))
+    if mixed_precision == "float16" and not on_gpu:
+        errors["mixed_precision"] = ("float16 needs a GPU" + (", and this machine has none" if not gpus else
+                                                              "; the chosen device is the CPU")
+                                     + ": choose bfloat16 or automatic, or turn it off")
+    return errors
 
 
 def resolve_device(name: str) -> str | None:

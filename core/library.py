@@ -169,6 +169,12 @@ def free_path(folder: Path, stem: str) -> Path:
     return path
 
 
+def worth_keeping(epochs_completed: int) -> bool:
+    """Whether a run goes into the library: one stopped before its first full epoch has
+    barely trained (the window and the CLI say so, and ``--save`` or Ctrl+S still save it)."""
+    return epochs_completed >= 1
+
+
 def save_run(model, metadata: dict, folder: str | os.PathLike | None = None) -> Path:
     """Saves a trained model into the library (atomically) under a new name.
 

@@ -420,7 +420,8 @@ def _progress_callback_class():
             self.interval = interval
             self.on_batch, self.on_epoch, self.on_snapshot = on_batch, on_epoch, on_snapshot
             self.should_stop = should_stop or (lambda: False)
-            self.stop_requested = False
+            self.stop_requested = False  # training ends after this epoch (or within it)
+            self.cut_short = False  # it ended within the epoch's training batches
             self.diverged = False
             self.history: dict[str, list[float]] = {}
             self.epochs_completed = 0
@@ -429,6 +430,7 @@ def _progress_callback_class():
 
         def _stop(self):
             self.stop_requested = True
+            self.cut_short = True
             self.model.stop_training = True
 
         def on_train_begin(self, logs=None):
@@ -503,17 +505,22 @@ def _progress_callback_class():
 
         def on_test_batch_begin(self, batch, logs=None):
             if self.agree is None and self.should_stop():
-                self.stop_requested = True
-                self.model.stop_evaluating = True
+                if self.cut_short:  # the epoch is incomplete: its validation is not needed
+                    self.model.stop_evaluating = True
+                elif not self.stop_requested:
+                    # A stop during validation: every training batch of the epoch is done,
+                    # so the epoch counts; validation finishes and no epoch follows.
+                    self.stop_requested = True
+                    self.model.stop_training = True
 
         def on_epoch_end(self, epoch, logs=None):
             logs = dict(logs or {})
             seconds = time.perf_counter() - self.epoch_start
-            seen = self.last_seen if self.stop_requested else self.n_train
+            seen = self.last_seen if self.cut_short else self.n_train
             info = {
                 "epoch": epoch, "epochs": self.epochs, "seconds": seconds,
                 "images_per_second": seen / seconds if seconds > 0 else 0.0,
-                "complete": not self.stop_requested,
+                "complete": not self.cut_short,
                 "learning_rate": self.learning_rate(),
             }
             info.update(main_metrics(logs, self.main_output))
@@ -522,7 +529,7 @@ def _progress_callback_class():
                 self.diverged = True
                 self._stop()
                 return
-            if not self.stop_requested:
+            if not self.cut_short:
                 self.epochs_completed = epoch + 1
                 for key in ("loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"):
                     if key in info:

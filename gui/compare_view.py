@@ -3,16 +3,15 @@ validation solid) and their figures side by side, exportable as PNG and CSV."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton,
+from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton,
                                QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 from PySide6.QtCore import Qt
 
 from core.compare import comparison_table, draw_comparison, table_csv, write_text_atomically
 from core.library import LibraryEntry
+from gui.files import ask_save, with_suffix
 
 
 class CompareView(QWidget):
@@ -24,10 +23,10 @@ class CompareView(QWidget):
         self.hint.setWordWrap(True)
         self.csv_button = QPushButton("Export table as CSV…")
         self.csv_button.setToolTip("Save the table below as a CSV file (for a spreadsheet).")
-        self.csv_button.clicked.connect(lambda: self.export_csv())
+        self.csv_button.clicked.connect(self.ask_export_csv)
         self.png_button = QPushButton("Save plot as PNG…")
         self.png_button.setToolTip("Save the curves as a PNG image.")
-        self.png_button.clicked.connect(lambda: self.save_png())
+        self.png_button.clicked.connect(self.ask_save_png)
         top = QHBoxLayout()
         top.addWidget(self.hint, 1)
         top.addWidget(self.csv_button)
@@ -73,16 +72,25 @@ class CompareView(QWidget):
                           "each run has its colour (the column headers below).")
         self._update_buttons()
 
-    def _ask_path(self, title: str, name: str, filters: str) -> str:
-        path, _ = QFileDialog.getSaveFileName(self, title, str(Path.home() / name), filters)
-        return path
+    def ask_export_csv(self) -> None:
+        """Asks where to save the table as CSV, then saves it."""
+        if self.entries:
+            path = ask_save(self, "Export the table", "comparison.csv", "CSV files (*.csv)", ".csv")
+            if path:
+                self.export_csv(path)
 
-    def export_csv(self, path: str | None = None) -> bool:
+    def ask_save_png(self) -> None:
+        """Asks where to save the plot as PNG, then saves it."""
+        if self.entries:
+            path = ask_save(self, "Save the plot", "comparison.png", "PNG images (*.png)", ".png")
+            if path:
+                self.save_png(path)
+
+    def export_csv(self, path: str) -> bool:
+        """Writes the table as CSV (atomically); says so when it cannot."""
         if not self.entries:
             return False
-        path = path or self._ask_path("Export the table", "comparison.csv", "CSV files (*.csv)")
-        if not path:
-            return False
+        path = with_suffix(path, ".csv")
         try:
             write_text_atomically(path, table_csv(self.entries))
         except OSError as e:
@@ -92,14 +100,11 @@ class CompareView(QWidget):
         self.hint.setText(f"Table saved to {path}.")
         return True
 
-    def save_png(self, path: str | None = None) -> bool:
+    def save_png(self, path: str) -> bool:
+        """Writes the plot as PNG; says so when it cannot."""
         if not self.entries:
             return False
-        path = path or self._ask_path("Save the plot", "comparison.png", "PNG images (*.png)")
-        if not path:
-            return False
-        if not path.lower().endswith(".png"):
-            path += ".png"
+        path = with_suffix(path, ".png")
         try:
             self.figure.savefig(path, dpi=150)
         except OSError as e:

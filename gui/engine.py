@@ -8,7 +8,7 @@ weights, never the model being trained), and loads and saves model files.
 
 from __future__ import annotations
 
-import traceback
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +17,8 @@ from PySide6.QtCore import QObject, Signal, Slot
 from core.datasets import RESOURCES
 from core.device import GraphBusy, building_graphs
 from gui.threads import pin_python_thread_state
+
+log = logging.getLogger("cnn_studio")
 
 BUNDLED_MODEL = RESOURCES / "models" / "lenet5_mnist.keras"
 
@@ -72,6 +74,9 @@ class Engine(QObject):
     @Slot(int, str, object, int, str, dict)
     def summarize(self, request_id: int, arch: str, input_shape, classes: int, form: str, options: dict):
         pin_python_thread_state()
+        from core.device import load_tensorflow
+
+        load_tensorflow()  # first, quietly: a summary may be the engine's first TensorFlow work
         from core.registry import build_model
         from core.summary import summarize, to_dict
 
@@ -82,7 +87,7 @@ class Engine(QObject):
         except (ValueError, GraphBusy) as e:
             self.summary_failed.emit(request_id, str(e))
         except Exception as e:
-            traceback.print_exc()
+            log.exception("Building a summary failed")
             self.summary_failed.emit(request_id, f"Could not build {arch}: {type(e).__name__}: {e}")
 
     @Slot(dict)
@@ -98,7 +103,7 @@ class Engine(QObject):
         try:
             self._predictor = Predictor(snapshot["model"], snapshot["class_names"], trace=False)
         except Exception as e:
-            traceback.print_exc()
+            log.exception("Using the trained weights failed")
             self.model_failed.emit(f"Could not use the trained weights: {e}")
             return
         self._metadata = dict(snapshot.get("metadata") or {})
@@ -125,7 +130,7 @@ class Engine(QObject):
             self.model_failed.emit(str(e))
             return
         except Exception as e:
-            traceback.print_exc()
+            log.exception("Loading a model failed")
             self.model_failed.emit(f"{path.name} could not be used: {type(e).__name__}: {e}")
             return
         self._predictor, self._metadata = predictor, loaded.metadata
@@ -198,7 +203,7 @@ class Engine(QObject):
                 if layer:
                     out["grid"] = feature_grid(feature_maps(model, model_input, layer))
         except Exception as e:  # shown under the view, never raised into Qt
-            traceback.print_exc()
+            log.exception("Explaining a drawing failed")
             out["error"] = f"Could not compute this: {type(e).__name__}: {e}"
         self.explanation_ready.emit(request_id, out)
 
@@ -226,7 +231,7 @@ class Engine(QObject):
             self.evaluation_failed.emit(str(e))
             return
         except Exception as e:
-            traceback.print_exc()
+            log.exception("Evaluating failed")
             self.evaluation_failed.emit(f"Could not evaluate: {type(e).__name__}: {e}")
             return
         images = data.x_test[[m["index"] for m in scores["mistakes"]]]
@@ -252,7 +257,7 @@ class Engine(QObject):
             self.save_failed.emit(str(e))
             return
         except Exception as e:
-            traceback.print_exc()
+            log.exception("Saving a model failed")
             self.save_failed.emit(f"Could not save the model: {type(e).__name__}: {e}")
             return
         self.saved.emit(str(saved))
@@ -271,7 +276,7 @@ class Engine(QObject):
             self.exported.emit(f"Export failed: {e}", False)
             return
         except Exception as e:
-            traceback.print_exc()
+            log.exception("Exporting a model failed")
             self.exported.emit(f"Export failed: {type(e).__name__}: {e}", False)
             return
         self.exported.emit(f"Exported as {FORMATS[fmt][0]} to {written}", True)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QFileSystemWatcher, QSortFilterProxyModel, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QBrush, QColor, QDesktopServices, QKeySequence, QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog,
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QInputDialog,
                                QLabel, QMenu, QMessageBox, QPushButton, QTableView, QToolButton,
                                QVBoxLayout, QWidget)
 
@@ -19,6 +19,7 @@ from core.export import FORMATS
 from core.library import LibraryEntry, delete, list_models, rename
 from core.modelio import ModelFileError
 from core.summary import format_count
+from gui.files import ask_save
 
 COLUMNS = ("Name", "Architecture", "Dataset", "Test accuracy", "Parameters", "Epochs", "Training time", "Saved")
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -139,20 +140,21 @@ class LibraryView(QWidget):
 
         self.compare_button = button("Compare", "Overlay the curves of the selected runs and list their "
                                      "figures side by side (select two or more).", self.compare_selected)
-        self.rename_button = button("Rename…", "Rename the selected model (F2).", lambda: self.rename_selected())
+        self.rename_button = button("Rename…", "Rename the selected model (F2).", self.rename_selected)
         self.delete_button = button("Delete…", "Delete the selected models from the library (Delete).",
-                                    lambda: self.delete_selected())
+                                    self.delete_selected)
         self.export_button = QToolButton()
         self.export_button.setText("Export")
         self.export_button.setToolTip("Export the selected model as a Keras file, a TensorFlow SavedModel "
                                       "or a TensorFlow Lite model.")
         self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.export_button)
-        for fmt, (label, suffix) in FORMATS.items():
-            menu.addAction(f"{label}…", lambda f=fmt: self.export_selected(f))
+        for fmt, (label, _suffix) in FORMATS.items():
+            menu.addAction(f"{label}…").setData(fmt)
+        menu.triggered.connect(self._on_export_chosen)
         self.export_button.setMenu(menu)
-        open_button = button("Open file…", "Use a .keras model from elsewhere on the canvas (Ctrl+O).",
-                             self.open_file_requested)
+        self.open_button = open_button = button(
+            "Open file…", "Use a .keras model from elsewhere on the canvas (Ctrl+O).", self.open_file_requested)
         folder_button = button("Show folder", "Open the library folder in the file manager.", self.show_folder)
         refresh = button("Refresh", "Read the library folder again (F5).", self.refresh)
         refresh.setShortcut(QKeySequence("F5"))
@@ -160,15 +162,17 @@ class LibraryView(QWidget):
         for b in (self.compare_button, self.rename_button, self.delete_button, self.export_button):
             row.addWidget(b)
         row.addStretch(1)
-        for b in (open_button, folder_button, refresh):
-            row.addWidget(b)
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        for b in (open_button, folder_button, refresh):
+            bottom.addWidget(b)
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.status)
+        layout.addLayout(bottom)
 
         self.watcher = QFileSystemWatcher(self)
         self._refresh_timer = QTimer(self)
@@ -286,15 +290,21 @@ class LibraryView(QWidget):
         if len(paths) >= 2:
             self.compare_requested.emit(paths)
 
-    def rename_selected(self, name: str | None = None) -> bool:
+    def rename_selected(self) -> None:
+        """Asks for a new name of the selected model (F2)."""
+        entries = self.selected_entries()
+        if len(entries) != 1:
+            return
+        name, ok = QInputDialog.getText(self, "Rename model", "New name:", text=entries[0].name)
+        if ok:
+            self.rename_to(name)
+
+    def rename_to(self, name: str) -> bool:
+        """Renames the selected model; says why when it cannot."""
         entries = self.selected_entries()
         if len(entries) != 1:
             return False
         entry = entries[0]
-        if name is None:
-            name, ok = QInputDialog.getText(self, "Rename model", "New name:", text=entry.name)
-            if not ok:
-                return False
         try:
             new_path = rename(entry.path, name)
         except ModelFileError as e:
@@ -304,19 +314,22 @@ class LibraryView(QWidget):
         self.select_path(str(new_path))
         return True
 
-    def delete_selected(self, confirm: bool = True) -> bool:
+    def delete_selected(self) -> None:
+        """Deletes the selected models after asking (Delete)."""
         entries = self.selected_entries()
         if not entries:
-            return False
-        if confirm:
-            names = "\n".join(e.path.name for e in entries[:10]) + ("\n…" if len(entries) > 10 else "")
-            answer = QMessageBox.question(
-                self, "Delete models",
-                f"Delete {len(entries)} model file(s) from the library? This cannot be undone.\n\n{names}",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-                QMessageBox.StandardButton.Cancel)
-            if answer != QMessageBox.StandardButton.Yes:
-                return False
+            return
+        names = "\n".join(e.path.name for e in entries[:10]) + ("\n…" if len(entries) > 10 else "")
+        answer = QMessageBox.question(
+            self, "Delete models",
+            f"Delete {len(entries)} model file(s) from the library? This cannot be undone.\n\n{names}",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel)
+        if answer == QMessageBox.StandardButton.Yes:
+            self.delete_entries(entries)
+
+    def delete_entries(self, entries: list[LibraryEntry]) -> bool:
+        """Deletes these models' files; says which could not be deleted."""
         problems = []
         for entry in entries:
             try:
@@ -328,18 +341,27 @@ class LibraryView(QWidget):
             QMessageBox.warning(self, "Some models were not deleted", "\n".join(problems))
         return not problems
 
-    def export_selected(self, fmt: str, destination: str | None = None) -> bool:
+    def _on_export_chosen(self, action) -> None:
+        self.export_selected(action.data())
+
+    def export_selected(self, fmt: str) -> None:
+        """Asks where to export the selected model in ``fmt``, then exports it."""
+        entries = self.selected_entries()
+        if len(entries) != 1 or not entries[0].readable:
+            return
+        label, suffix = FORMATS[fmt]
+        destination = ask_save(self, f"Export as {label}", entries[0].name + (suffix or "-savedmodel"),
+                               f"{label} (*{suffix})" if suffix else "A new folder (*)", suffix or "")
+        if destination:
+            self.export_to(fmt, destination)
+
+    def export_to(self, fmt: str, destination: str) -> bool:
+        """Exports the selected model to ``destination`` (in the engine thread)."""
         entries = self.selected_entries()
         if len(entries) != 1 or not entries[0].readable:
             return False
         entry = entries[0]
-        label, suffix = FORMATS[fmt]
-        if destination is None:
-            start = str(Path.home() / (entry.name + (suffix or "-savedmodel")))
-            filters = f"{label} (*{suffix})" if suffix else "A new folder (*)"
-            destination, _ = QFileDialog.getSaveFileName(self, f"Export as {label}", start, filters)
-            if not destination:
-                return False
+        label = FORMATS[fmt][0]
         self.export_button.setEnabled(False)
         self.status.setText(f"Exporting {entry.name} as {label}…")
         self.export_requested.emit(str(entry.path), destination, fmt)

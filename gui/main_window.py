@@ -6,11 +6,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSize, QStandardPaths, Qt, QThread, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QPixmap
+from PySide6.QtCore import QEvent, QSize, QStandardPaths, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
-    QFileDialog, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QSpinBox,
-    QMessageBox, QProgressBar, QPushButton, QSplitter, QStackedWidget, QTabWidget,
+    QFrame, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QSpinBox,
+    QMessageBox, QProgressBar, QPushButton, QScrollArea, QSplitter, QStackedWidget, QTabWidget,
     QVBoxLayout, QWidget,
 )
 
@@ -27,6 +27,7 @@ from gui.compare_view import CompareView
 from gui.evaluation_view import EvaluationView
 from gui.library_view import LibraryView
 from gui.explain_view import ActivationsView
+from gui.files import ask_open, ask_save
 from gui.process_worker import ProcessTrainingWorker
 from gui.training_worker import TrainingWorker
 
@@ -43,6 +44,16 @@ def format_duration(seconds: float) -> str:
     if seconds >= 3600:
         return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
     return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def scrolling(widget: QWidget) -> QScrollArea:
+    """``widget`` in a frameless area that scrolls vertically when it does not fit."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setMinimumWidth(widget.minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width())
+    return area
 
 
 class MainWindow(QMainWindow):
@@ -69,7 +80,10 @@ class MainWindow(QMainWindow):
     def __init__(self, start_engine: bool = True):
         super().__init__()
         self.setWindowTitle("CNN Studio")
-        self.resize(1400, 820)
+        screen = QGuiApplication.primaryScreen()
+        available = screen.availableGeometry() if screen is not None else None
+        self.resize(min(1400, available.width()) if available else 1400,
+                    min(820, available.height()) if available else 820)
         self.worker: TrainingWorker | None = None
         self.train_thread: QThread | None = None
         self.last_result: dict | None = None
@@ -89,6 +103,8 @@ class MainWindow(QMainWindow):
         self._explained_version = -1
         self.shown_version = 0  # the drawing version the shown prediction was made from
         self._train_started = 0.0
+        self._evaluating = False  # an evaluation is with the engine
+        self._last_drawing = None  # the drawing of the newest prediction request (for the history)
 
         self._build_engine()
         self._build_ui()
@@ -234,11 +250,12 @@ class MainWindow(QMainWindow):
         draw_box = QGroupBox("Draw a digit")
         draw_layout = QVBoxLayout(draw_box)
         draw_layout.addWidget(self.canvas, 0, Qt.AlignmentFlag.AlignHCenter)
-        tools = QHBoxLayout()
-        for widget in (self.pen_width, self.eraser_button, self.undo_button, self.redo_button, self.why_button,
-                       self.clear_button):
-            tools.addWidget(widget)
-        draw_layout.addLayout(tools)
+        for row_widgets in ((self.pen_width, self.eraser_button, self.why_button),
+                            (self.undo_button, self.redo_button, self.clear_button)):
+            tools = QHBoxLayout()
+            for widget in row_widgets:
+                tools.addWidget(widget)
+            draw_layout.addLayout(tools)
         row = QHBoxLayout()
         row.addWidget(self.top_prediction, 1)
         seen = QVBoxLayout()
@@ -252,9 +269,10 @@ class MainWindow(QMainWindow):
         draw_layout.addWidget(self.model_label)
 
         splitter = QSplitter()
-        splitter.addWidget(train_box)
+        # The side columns scroll when the screen is short (a 1366×768 laptop).
+        splitter.addWidget(scrolling(train_box))
         splitter.addWidget(self.tabs)
-        splitter.addWidget(draw_box)
+        splitter.addWidget(scrolling(draw_box))
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         splitter.setStretchFactor(2, 0)
@@ -294,7 +312,7 @@ class MainWindow(QMainWindow):
             "Open the newest model saved by training here (best-so-far checkpoints survive a crash).",
             file_menu)
         file_menu.addSeparator()
-        action("&Quit", QKeySequence.StandardKey.Quit, self.close, "Close the window.", file_menu)
+        action("&Quit", QKeySequence("Ctrl+Q"), self.close, "Close the window.", file_menu)
         train_menu = self.menuBar().addMenu("&Train")
         self.start_action = action("&Start", [QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")],
                                    self.start_training, "Start training.", train_menu)
@@ -310,13 +328,13 @@ class MainWindow(QMainWindow):
                lambda: self.settings.set_advanced_visible(not self.settings.advanced.isVisible()),
                "Show or hide momentum, weight decay, warm-up, augmentation, early stopping and more.",
                train_menu)
-        action("&Evaluate on the test set", QKeySequence("Ctrl+E"), self.evaluate_model,
-               "Measure the canvas's model on its dataset's test set.", train_menu)
+        self.evaluate_action = action("&Evaluate on the test set", QKeySequence("Ctrl+E"), self.evaluate_model,
+                                      "Measure the canvas's model on its dataset's test set.", train_menu)
         models_menu = self.menuBar().addMenu("&Models")
         action("&Model library", QKeySequence("Ctrl+L"), self.show_library,
                "Every run trained here: pick one for the canvas, rename, delete, export, compare.",
                models_menu)
-        action("&Compare selected runs", QKeySequence("Ctrl+Shift+C"), self.library.compare_selected,
+        action("&Compare selected runs", QKeySequence("Ctrl+Shift+C"), self.compare_selected,
                "Overlay the curves of the runs selected in the library.", models_menu)
         canvas_menu = self.menuBar().addMenu("&Canvas")
         action("&Clear", [QKeySequence.StandardKey.Delete, QKeySequence("Backspace")], self.canvas.clear,
@@ -367,6 +385,8 @@ class MainWindow(QMainWindow):
         self.engine.exported.connect(self._on_exported)
 
         self.start_button.clicked.connect(self.start_training)
+        self.settings.submitted.connect(self.start_training)
+        self.history.itemClicked.connect(self._on_history_clicked)
         self.stop_button.clicked.connect(self.stop_training)
         self.pause_button.clicked.connect(self.toggle_pause)
         self.engine.devices.connect(self.settings.set_devices)
@@ -379,7 +399,7 @@ class MainWindow(QMainWindow):
         self.evaluation.requested.connect(self.evaluate_model)
         self.request_evaluation.connect(self.engine.evaluate)
         self.engine.evaluation_ready.connect(self._on_evaluation)
-        self.engine.evaluation_failed.connect(self.evaluation.show_error)
+        self.engine.evaluation_failed.connect(self._on_evaluation_failed)
         self.engine.explanation_ready.connect(self._on_explanation)
         self.undo_button.clicked.connect(self.canvas.undo)
         self.redo_button.clicked.connect(self.canvas.redo)
@@ -447,6 +467,8 @@ class MainWindow(QMainWindow):
         if self.bars.class_names != info["class_names"]:
             self.bars.set_classes(info["class_names"])
         self.save_action.setEnabled(True)
+        if info["source"] == "file":
+            self.statusBar().showMessage(f"Loaded {Path(info['path']).name}: the canvas uses it.", 6000)
         self._on_canvas_changed()
 
     def _on_model_failed(self, message: str):
@@ -475,6 +497,15 @@ class MainWindow(QMainWindow):
             return
         self.statusBar().showMessage(f"Loading {Path(path).name} for the canvas…")
         self.request_load.emit(path)
+
+    def compare_selected(self) -> None:
+        """Models ▸ Compare selected runs (Ctrl+Shift+C): says what to do with fewer than two."""
+        if len([e for e in self.library.selected_entries() if e.readable]) < 2:
+            self.show_library()
+            self.statusBar().showMessage("Select two or more runs in the Models tab (Ctrl+click or "
+                                         "Shift+click), then compare them.", 8000)
+            return
+        self.library.compare_selected()
 
     def compare_runs(self, paths: list) -> None:
         entries = [e for e in (self.library.entry_for(p) for p in paths) if e is not None and e.readable]
@@ -506,15 +537,25 @@ class MainWindow(QMainWindow):
 
     def _remember_prediction(self):
         """Keeps the shown reading in the history before the drawing goes."""
-        if getattr(self, "last_prediction", None) is None or self.preview._image is None:
+        if getattr(self, "last_prediction", None) is None or self.preview._image is None \
+                or getattr(self, "_last_drawing", None) is None:
             return
         confidence = self.last_confidence
         item = QListWidgetItem(QIcon(QPixmap.fromImage(self.preview._image)),
                                f"{self.last_prediction} {100 * confidence:.0f}%")
-        item.setToolTip(f"Read as {self.last_prediction} with {100 * confidence:.1f}% confidence")
+        item.setToolTip(f"Read as {self.last_prediction} with {100 * confidence:.1f}% confidence; "
+                        "click to put it back on the canvas")
+        item.setData(Qt.ItemDataRole.UserRole, (self._last_drawing, self._split_digits))
         self.history.insertItem(0, item)
         while self.history.count() > HISTORY_LENGTH:
             self.history.takeItem(self.history.count() - 1)
+
+    def _on_history_clicked(self, item: QListWidgetItem) -> None:
+        """A recent drawing goes back on the canvas (undoable), and is read again."""
+        drawing, split = item.data(Qt.ItemDataRole.UserRole)
+        self.canvas.set_drawing(drawing)
+        self._split_digits = split
+        self.statusBar().showMessage("The drawing is back on the canvas (Ctrl+Z takes it away).", 5000)
 
     # ----------------------------------------------------------------- evaluation
     def evaluate_model(self) -> None:
@@ -527,12 +568,25 @@ class MainWindow(QMainWindow):
             self.evaluation.show_error("Training is running: evaluate when it has finished (the test "
                                        "accuracy is measured at the end of every run).")
             return
-        self.evaluation.set_busy(True)
+        if self._evaluating:
+            self.statusBar().showMessage("An evaluation is already running: its results follow.", 5000)
+            return
+        self._set_evaluating(True)
         self.request_evaluation.emit()
 
+    def _set_evaluating(self, busy: bool) -> None:
+        self._evaluating = busy
+        self.evaluation.set_busy(busy)
+        self.evaluate_action.setEnabled(not busy)
+
     def _on_evaluation(self, result: dict) -> None:
+        self._set_evaluating(False)
         self.evaluation.show_result(result, (self.model_info or {}).get("description", ""))
         self.evaluation_shown.emit(result)
+
+    def _on_evaluation_failed(self, message: str) -> None:
+        self._set_evaluating(False)
+        self.evaluation.show_error(message)
 
     # ----------------------------------------------------------------- why
     def _wanted_layer(self) -> str | None:
@@ -595,9 +649,8 @@ class MainWindow(QMainWindow):
         self.last_confidence = float(sure.min())
 
     def open_image(self):
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Read digits from an image", self._models_dir(),
-            "Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp);;All files (*)")
+        path = ask_open(self, "Read digits from an image",
+                        "Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp);;All files (*)")
         if path:
             self.open_image_file(path)
 
@@ -633,8 +686,7 @@ class MainWindow(QMainWindow):
         if self.canvas.is_empty:
             self.statusBar().showMessage("The canvas is empty: draw something first.", 5000)
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Save the drawing", str(Path(self._models_dir()) / "digit.png"),
-                                              "PNG images (*.png)")
+        path = ask_save(self, "Save the drawing", "digit.png", "PNG images (*.png)", ".png")
         if path:
             self.save_drawing_to(path)
 
@@ -654,6 +706,7 @@ class MainWindow(QMainWindow):
         if self.canvas.is_empty:
             self._remember_prediction()
             self._split_digits = False
+            self._last_drawing = None
             self._explain()
             self._prediction_request += 1  # drop predictions still in flight
             self.engine.note_prediction_request(self._prediction_request)
@@ -661,6 +714,7 @@ class MainWindow(QMainWindow):
             self.shown_version = self.canvas_version
             self._show_prediction(None, None)
             return
+        self._last_drawing = self.canvas.image_array()
         if self._in_flight is None:
             self._send_prediction()
 
@@ -720,21 +774,26 @@ class MainWindow(QMainWindow):
             self.pause_button.setChecked(False)
             self.pause_button.setText("Pause")
 
-    def start_training(self, config=None, data=None, confirmed: bool = False) -> bool:
-        """Starts training with the panel's settings (or ``config``); False if refused.
+    @Slot()
+    def start_training(self) -> None:
+        """Start training (the button, Train ▸ Start, Ctrl+Enter, Enter in a field) with the
+        panel's settings; refused with a message when one is marked in red."""
+        if self.is_training or self._pending_start is not None:
+            return
+        if not self.settings.check():
+            self.statusBar().showMessage("Fix the settings marked in red first.", 6000)
+            return
+        self.train(self.settings.config())
+
+    def train(self, config, data=None, confirmed: bool = False) -> bool:
+        """Starts training with ``config`` (and an already loaded dataset); False if refused.
 
         A reference form is first costed (in the engine); when an epoch would take longer
         than ``SLOW_EPOCH_SECONDS`` the user is offered the compact form.
         """
         if self.is_training or self._pending_start is not None:
             return False
-        if config is None:
-            if not self.settings.check():
-                self.statusBar().showMessage("Fix the settings marked in red first.", 6000)
-                return False
-            config = self.settings.config()
-        else:
-            config.validate()
+        config.validate()
         if config.form == "reference" and not confirmed:
             info = get_dataset_info(config.dataset)
             options = config.model_options()
@@ -820,12 +879,18 @@ class MainWindow(QMainWindow):
         self.worker.snapshot.connect(self.request_snapshot)
         self.worker.finished.connect(self._on_finished)
         self.worker.failed.connect(self._on_failed)
-        self.settings.set_locked(True)
-        self.open_action.setEnabled(False)
+        self.worker.cancelled.connect(self._on_cancelled)
+        self._set_training_locks(True)
         self._update_buttons()
         self.train_thread.start()
         self.statusBar().showMessage(f"Training {get_arch(config.arch).name}…")
         return True
+
+    def _set_training_locks(self, training: bool) -> None:
+        """What TensorFlow cannot do while it trains is disabled meanwhile."""
+        self.settings.set_locked(training)
+        for widget in (self.open_action, self.checkpoint_action, self.library.open_button):
+            widget.setEnabled(not training)
 
     def _on_started_on(self, info: dict):
         if info["replicas"] > 1 or info["strategy"] != "default":
@@ -903,6 +968,9 @@ class MainWindow(QMainWindow):
                      "(Models tab, Ctrl+L); Ctrl+S saves a copy elsewhere.")
             self.library.refresh()
             self.library.select_path(result["saved_to"], load=False)
+        elif not result.get("kept", True):
+            text += ("<br>Stopped before a full epoch, so it was <b>not saved</b> in the model library: "
+                     "it has barely trained. The canvas uses it; Ctrl+S saves it anyway.")
         else:
             text += " Save it with Ctrl+S."
         self.result_label.setText(text)
@@ -914,11 +982,21 @@ class MainWindow(QMainWindow):
                        "elsewhere with File › Save model (Ctrl+S).")
         self.progress.setValue(1000 if not result["stopped"] else self.progress.value())
         self.progress.setFormat(state)
-        self.statusBar().showMessage("Training finished; the canvas uses the new model.", 8000)
+        self.progress_detail.setText("")
+        self.statusBar().showMessage(("Training stopped" if result["stopped"] else "Training finished")
+                                     + "; the canvas uses the new model.", 8000)
         self.training_finished.emit(result)
+
+    def _on_cancelled(self, message: str):
+        self.progress.setValue(0)
+        self.progress.setFormat("Stopped")
+        self.progress_detail.setText("")
+        self.result_label.setText(message)
+        self.statusBar().showMessage(message, 8000)
 
     def _on_failed(self, message: str):
         self.progress.setFormat("Failed")
+        self.progress_detail.setText("")
         self.result_label.setText(f"<span style='color:#c0392b'>{message}</span>")
         self._warn("Training stopped", message)
         self.training_failed.emit(message)
@@ -937,9 +1015,10 @@ class MainWindow(QMainWindow):
         del worker
         self.plots.stop()
         self.replicas_label.hide()
-        self.settings.set_locked(False)
-        self.open_action.setEnabled(True)
+        self._set_training_locks(False)
         self._update_buttons()
+        if self.statusBar().currentMessage().startswith("Stopping"):
+            self.statusBar().clearMessage()
         if self._summary_refused:
             # Only then: building a model here competes for the interpreter lock with a
             # training started right after this one (its first steps, the plots' redraw).
@@ -947,9 +1026,6 @@ class MainWindow(QMainWindow):
             self.refresh_summary()
 
     # ----------------------------------------------------------------- files
-    def _models_dir(self) -> str:
-        return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-
     def checkpoints_dir(self) -> str | None:
         """Where training writes its best-so-far checkpoint and its last model."""
         base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
@@ -957,6 +1033,9 @@ class MainWindow(QMainWindow):
 
     def open_last_checkpoint(self):
         """Loads the newest model in the checkpoints folder (after a crash, the best so far)."""
+        if self.is_training:
+            self.statusBar().showMessage("Training is running: its checkpoint opens when it has finished.", 6000)
+            return
         folder = self.checkpoints_dir()
         files = sorted(Path(folder).glob("*.keras"), key=lambda p: p.stat().st_mtime) if folder else []
         files = [f for f in files if not f.name.startswith(".")]
@@ -967,18 +1046,18 @@ class MainWindow(QMainWindow):
         self.request_load.emit(str(files[-1]))
 
     def open_model(self):
-        path, _ = QFileDialog.getOpenFileName(self, "Open model", self._models_dir(), "Keras models (*.keras)")
+        if self.is_training:
+            self.statusBar().showMessage("Training is running: open a model when it has finished.", 6000)
+            return
+        path = ask_open(self, "Open model", "Keras models (*.keras)")
         if path:
             self.statusBar().showMessage(f"Loading {Path(path).name}…")
             self.request_load.emit(path)
 
     def save_model(self):
         arch = (self.last_result or {}).get("arch", "model")
-        suggestion = str(Path(self._models_dir()) / f"{arch}.keras")
-        path, _ = QFileDialog.getSaveFileName(self, "Save model", suggestion, "Keras models (*.keras)")
+        path = ask_save(self, "Save model", f"{arch}.keras", "Keras models (*.keras)", ".keras")
         if path:
-            if not path.endswith(".keras"):
-                path += ".keras"
             self.request_save.emit(path)
 
     def show_about(self):

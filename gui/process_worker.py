@@ -39,8 +39,8 @@ def train_arguments(config: TrainConfig, save_to: str | None) -> list[str]:
         args.append("--nesterov")
     if config.options.get("batch_norm") is not None:
         args.append("--batch-norm" if config.options["batch_norm"] else "--no-batch-norm")
-    if config.options.get("inception"):
-        args += ["--inception", config.options["inception"]]
+    if config.options.get("inception_version"):
+        args += ["--inception", config.options["inception_version"]]
     if config.mixed_precision != "off":
         args += ["--mixed-precision", config.mixed_precision]
     if config.limit:
@@ -71,6 +71,7 @@ class ProcessTrainingWorker(QObject):
     model_saved = Signal(str)  # the chief's saved model, for the canvas
     finished = Signal(dict)
     failed = Signal(str)
+    cancelled = Signal(str)  # never emitted: the child process reports a stopped run as a result
     done = Signal()
     paused = Signal(bool)
 

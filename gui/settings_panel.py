@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+    QAbstractItemView, QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
     QListWidget, QListWidgetItem, QPushButton, QSpinBox, QToolButton, QVBoxLayout, QWidget,
 )
 
 from core.datasets import DATASETS, availability, is_digit_dataset
+from core.device import check_on_devices
 from core.distribute import STRATEGIES
 from core.registry import ARCHITECTURES, DEFAULT_ARCH, get_arch
 from core.schedules import SCHEDULES
 from core.training import MIXED_PRECISION, OPTIMIZERS, TrainConfig
+from gui.files import ask_folder
 
 #: Settings that are numbers typed as text (so that "abc" or "nan" get a message).
 NUMBER_FIELDS = ("learning_rate", "momentum", "weight_decay", "val_split")
@@ -26,10 +28,12 @@ class SettingsPanel(QWidget):
     Signals:
         arch_changed(str): a different architecture was picked.
         validity_changed(bool): whether the settings can be used now.
+        submitted: Enter was pressed in one of the fields.
     """
 
     arch_changed = Signal(str)
     validity_changed = Signal(bool)
+    submitted = Signal()  # Enter pressed in a field: start training, as the default button would
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -61,7 +65,8 @@ class SettingsPanel(QWidget):
         for key, name in OPTIMIZERS.items():
             self.optimizer.addItem(name, key)
         self.optimizer.setToolTip("Adam adapts the step size per weight and is a safe default; "
-                                  "SGD here uses momentum 0.9.")
+                                  "SGD takes a momentum and Nesterov under More settings; RMSprop "
+                                  "scales steps by recent gradient sizes.")
         self.learning_rate = QLineEdit()
         self.learning_rate.setToolTip("Step size, e.g. 0.001 or 3e-3. Too large makes the loss "
                                       "explode; too small makes training slow.")
@@ -84,7 +89,7 @@ class SettingsPanel(QWidget):
         self.warmup.setSuffix(" epoch(s)")
         self.warmup.setToolTip("Raise the learning rate linearly from almost 0 over these first "
                                "epochs: helps large batches and deep networks start stably.")
-        self.augment = QCheckBox("Augment (stroke width, shift, rotate, zoom)")
+        self.augment = QCheckBox("Augment the images")
         self.augment.setToolTip("Give 30% of the training images thinner or thicker strokes (±1 px), "
                                 "shifts (±5%), rotations (±5°) and zoom (±5%): the model reads real "
                                 "drawings better. On by default for digits.")
@@ -96,6 +101,12 @@ class SettingsPanel(QWidget):
                                        "many epochs, and keep the best weights.")
         self.val_split = QLineEdit()
         self.val_split.setToolTip("Fraction of the training images held out to validate, 0 to 0.5.")
+        self.limit = QSpinBox()
+        self.limit.setRange(0, 10_000_000)
+        self.limit.setSingleStep(1000)
+        self.limit.setSpecialValueText("All")
+        self.limit.setToolTip("Train on the first N images of the dataset only (a quick trial run); "
+                              "All uses every image.")
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setToolTip("Random seed: the same seed gives the same curves on the CPU.")
@@ -124,7 +135,7 @@ class SettingsPanel(QWidget):
         self.worker_index.setRange(0, 999)
         self.worker_index.setToolTip("This machine's place in the workers list; worker 0 is the chief, "
                                      "which writes the checkpoints and the model.")
-        self.scale_lr = QCheckBox("Scale the learning rate by the replicas")
+        self.scale_lr = QCheckBox("Scale the rate by replicas")
         self.scale_lr.setToolTip("The batch size is the global batch, shared by the replicas: with N "
                                  "replicas, train at N × the learning rate (the linear scaling rule).")
         self.mixed_precision = QComboBox()
@@ -137,9 +148,10 @@ class SettingsPanel(QWidget):
         self.tensorboard.setClearButtonEnabled(True)
         self.tensorboard.setToolTip("A folder for TensorBoard logs (needs the tensorboard package); "
                                     "empty for none.")
-        browse = QPushButton("…")
+        self.browse = browse = QPushButton("…")
         browse.setFixedWidth(28)
         browse.setToolTip("Choose the TensorBoard log folder.")
+        browse.setAccessibleName("Choose the TensorBoard log folder")
         browse.clicked.connect(self._choose_tensorboard)
         tensorboard_row = QWidget()
         row = QHBoxLayout(tensorboard_row)
@@ -160,7 +172,8 @@ class SettingsPanel(QWidget):
             ("momentum", "Mo&mentum", self.momentum), ("nesterov", "", self.nesterov),
             ("weight_decay", "&Weight decay", self.weight_decay), ("warmup", "&Warm-up", self.warmup),
             ("augment", "", self.augment), ("early_stopping", "Early sto&p", self.early_stopping),
-            ("val_split", "&Validation", self.val_split), ("seed", "See&d", self.seed),
+            ("val_split", "&Validation", self.val_split), ("limit", "Training &images", self.limit),
+            ("seed", "See&d", self.seed),
             ("device", "De&vice", self.device), ("strategy", "Strate&gy", self.strategy),
             ("devices", "Devices", self.devices), ("workers", "Wor&kers", self.workers),
             ("worker_index", "Worker index", self.worker_index), ("scale_lr", "", self.scale_lr),
@@ -191,6 +204,9 @@ class SettingsPanel(QWidget):
         layout.addLayout(toggles)
         layout.addWidget(self.advanced)
 
+        for combo in self.findChildren(QComboBox):  # long entries must not widen the column
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(14)
         self.apply_defaults(DEFAULT_ARCH)
         self.arch.currentIndexChanged.connect(self._on_arch_changed)
         # Digit models train with augmentation by default; other datasets without.
@@ -201,7 +217,7 @@ class SettingsPanel(QWidget):
                        self.learning_rate.textChanged, self.schedule.currentIndexChanged,
                        self.momentum.textChanged, self.nesterov.toggled, self.weight_decay.textChanged,
                        self.warmup.valueChanged, self.augment.toggled, self.early_stopping.valueChanged,
-                       self.val_split.textChanged, self.seed.valueChanged, self.device.currentIndexChanged,
+                       self.val_split.textChanged, self.limit.valueChanged, self.seed.valueChanged, self.device.currentIndexChanged,
                        self.mixed_precision.currentIndexChanged, self.tensorboard.textChanged,
                        self.strategy.currentIndexChanged, self.devices.itemChanged, self.workers.textChanged,
                        self.worker_index.valueChanged, self.scale_lr.toggled):
@@ -210,8 +226,17 @@ class SettingsPanel(QWidget):
         self.optimizer.currentIndexChanged.connect(self._update_enabled)
         self._valid = True
         self._locked = False
+        self._device_names: list[str] | None = None  # known once TensorFlow has loaded
         self._update_enabled()
         self.check()
+
+    def keyPressEvent(self, event) -> None:
+        # Fields pass Enter on (QLineEdit, QSpinBox and QComboBox ignore it), as in a dialog.
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not self._locked:
+            self.submitted.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def _form(self, rows) -> QFormLayout:
         form = QFormLayout()
@@ -226,7 +251,7 @@ class SettingsPanel(QWidget):
             box.addWidget(widget)
             box.addWidget(error)
             caption = QLabel(label)
-            caption.setBuddy(widget)
+            caption.setBuddy(widget.findChild(QLineEdit) if type(widget) is QWidget else widget)
             form.addRow(caption, box)
         return form
 
@@ -239,6 +264,7 @@ class SettingsPanel(QWidget):
     def set_devices(self, devices: list[tuple[str, str]]) -> None:
         """Fills the device picker with (name, label) pairs from :func:`core.device.list_devices`,
         and the mirrored strategy's list with the GPUs (else the CPU devices)."""
+        self._device_names = [name for name, _ in devices]
         current = self.device.currentData()
         self.device.blockSignals(True)
         self.device.clear()
@@ -266,7 +292,7 @@ class SettingsPanel(QWidget):
                 if self.devices.item(i).checkState() == Qt.CheckState.Checked]
 
     def _choose_tensorboard(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "TensorBoard log folder", self.tensorboard.text())
+        folder = ask_folder(self, "TensorBoard log folder", self.tensorboard.text())
         if folder:
             self.tensorboard.setText(folder)
 
@@ -283,6 +309,20 @@ class SettingsPanel(QWidget):
         self.scale_lr.setEnabled(free and strategy != "default")
 
     def reset_defaults(self) -> None:
+        """Every setting back to its default, the architecture kept: its hyperparameters,
+        and the compact form, MNIST, every image, one device, no logs."""
+        base = TrainConfig()
+        self.form.setCurrentIndex(self.form.findData(base.form))
+        self.dataset.setCurrentIndex(self.dataset.findData(base.dataset))
+        self.strategy.setCurrentIndex(self.strategy.findData(base.strategy))
+        self.device.setCurrentIndex(max(0, self.device.findData(base.device)))
+        for i in range(self.devices.count()):
+            self.devices.item(i).setCheckState(Qt.CheckState.Unchecked)
+        self.workers.clear()
+        self.worker_index.setValue(base.worker_index)
+        self.scale_lr.setChecked(base.scale_lr)
+        self.tensorboard.clear()
+        self.limit.setValue(0)
         self.apply_defaults(self.current_arch())
         self.check()
 
@@ -337,7 +377,7 @@ class SettingsPanel(QWidget):
             nesterov=self.nesterov.isChecked(), weight_decay=self._number(self.weight_decay),
             warmup=self.warmup.value(), augment=self.augment.isChecked(),
             early_stopping=self.early_stopping.value(), val_split=self._number(self.val_split),
-            seed=self.seed.value(),
+            limit=self.limit.value() or None, seed=self.seed.value(),
             device=self.device.currentData() if self.strategy.currentData() == "default" else "auto",
             mixed_precision=self.mixed_precision.currentData(),
             tensorboard=self.tensorboard.text().strip() or None,
@@ -359,6 +399,10 @@ class SettingsPanel(QWidget):
         problem = availability(config.dataset)
         if problem:
             errors["dataset"] = problem
+        if self._device_names is not None:
+            found = check_on_devices(config.device, config.strategy, config.devices, config.mixed_precision,
+                                     self._device_names)
+            errors.update({k: v for k, v in found.items() if k not in errors})
         return errors
 
     def check(self) -> bool:
@@ -380,8 +424,8 @@ class SettingsPanel(QWidget):
         self._locked = locked
         for widget in (self.arch, self.form, self.dataset, self.epochs, self.batch_size, self.optimizer,
                        self.learning_rate, self.schedule, self.weight_decay, self.warmup, self.augment,
-                       self.early_stopping, self.val_split, self.seed, self.device, self.mixed_precision,
-                       self.tensorboard, self.reset_button, self.strategy, self.devices, self.workers,
+                       self.early_stopping, self.val_split, self.limit, self.seed, self.device,
+                       self.mixed_precision, self.tensorboard, self.browse, self.reset_button, self.strategy, self.devices, self.workers,
                        self.worker_index, self.scale_lr):
             widget.setEnabled(not locked)
         self._update_enabled()

@@ -3,20 +3,21 @@ a diagram of the network, and export as text or CSV."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
+    QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
     QScrollArea, QSpinBox, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
+from core.compare import write_text_atomically
 from core.registry import ARCHITECTURES, default_input, get_arch
 from core.summary import (
     COLUMNS, LayerRow, ModelSummary, estimate_training, format_bytes, format_count, format_seconds,
     format_shape, format_table, row_cells, to_csv,
 )
+from gui.files import ask_save, with_suffix
 
 BLOCK_COLOURS = {"block": "#deebf7", "inception": "#e5f5e0", "stage": "#fee6ce", "aux": "#f2f0f7",
                  "stem": "#fde0dd"}
@@ -212,8 +213,8 @@ class SummaryView(QWidget):
             signal.connect(self.request)
         self.expand.clicked.connect(self.tree.expandAll)
         self.collapse.clicked.connect(self.tree.collapseAll)
-        self.export_text.clicked.connect(lambda: self.export("text"))
-        self.export_csv.clicked.connect(lambda: self.export("csv"))
+        self.export_text.clicked.connect(self.ask_export_text)
+        self.export_csv.clicked.connect(self.ask_export_csv)
         self._update_option_widgets()
 
     # ---------------------------------------------------------------- state
@@ -322,19 +323,30 @@ class SummaryView(QWidget):
             f"{format_bytes(estimate['memory_bytes'])} of memory."
         )
 
-    def export(self, kind: str, path: str | None = None) -> str | None:
-        """Writes the summary as text or CSV; asks for a file name unless ``path`` is given."""
+    def ask_export_text(self) -> None:
+        self._ask_export("text")
+
+    def ask_export_csv(self) -> None:
+        self._ask_export("csv")
+
+    def _ask_export(self, kind: str) -> None:
+        if self.summary is None:
+            return
+        suffix = ".txt" if kind == "text" else ".csv"
+        path = ask_save(self, "Export summary", f"{self.summary.name}{suffix}",
+                        "Text (*.txt)" if kind == "text" else "CSV (*.csv)", suffix)
+        if path:
+            self.export(kind, path)
+
+    def export(self, kind: str, path: str) -> str | None:
+        """Writes the summary as text or CSV to ``path`` (given the suffix); returns the
+        path written, or None (said under the table) when it could not."""
         if self.summary is None:
             return None
-        suffix = ".txt" if kind == "text" else ".csv"
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Export summary", f"{self.summary.name}{suffix}",
-                                                  "Text (*.txt)" if kind == "text" else "CSV (*.csv)")
-            if not path:
-                return None
+        path = with_suffix(path, ".txt" if kind == "text" else ".csv")
         content = format_table(self.summary) if kind == "text" else to_csv(self.summary)
         try:
-            Path(path).write_text(content + ("\n" if kind == "text" else ""), encoding="utf-8")
+            write_text_atomically(path, content + ("\n" if kind == "text" else ""))
         except OSError as e:
             self.totals.setText(f"<span style='color:#c0392b'>Could not write {path}: {e.strerror}</span>")
             return None

@@ -8,13 +8,15 @@ any thread: they only set flags that the training callback reads.
 from __future__ import annotations
 
 import threading
-import traceback
+import logging
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from core.training import TrainConfig
 from gui.threads import pin_python_thread_state
+
+log = logging.getLogger("cnn_studio")
 
 
 def describe_failure(error: BaseException) -> str:
@@ -44,6 +46,7 @@ class TrainingWorker(QObject):
     snapshot = Signal(dict)  # arch, input_shape, classes, class_names, model (a copy), description
     finished = Signal(dict)  # TrainResult.summary_dict() plus metadata for saving
     failed = Signal(str)
+    cancelled = Signal(str)  # stopped before training began: nothing trained or saved
     done = Signal()  # always last, success or not
 
     paused = Signal(bool)
@@ -100,7 +103,7 @@ class TrainingWorker(QObject):
         try:
             self._run()
         except Exception as e:  # reported to the user, never raised into Qt
-            traceback.print_exc()
+            log.exception("Training failed")
             self.failed.emit(describe_failure(e))
         finally:
             self.done.emit()
@@ -123,6 +126,7 @@ class TrainingWorker(QObject):
             data = load_dataset(config.dataset, val_split=config.val_split, limit=config.limit,
                                 seed=config.seed)
         if self._stop.is_set():
+            self.cancelled.emit("Stopped before training began: nothing was trained or saved.")
             return
         self.status.emit(f"Training {arch_name} on {len(data.x_train):,} images…")
         class_names = list(data.info.class_names)
@@ -158,8 +162,10 @@ class TrainingWorker(QObject):
         summary["checkpoint"] = config.checkpoint if config.checkpoint and Path(config.checkpoint).exists() else None
         summary["checkpoint_error"] = result.checkpoint_error
         summary["saved_to"], summary["save_error"] = None, None
-        if self.library_folder:
-            from core.library import save_run
+        from core.library import save_run, worth_keeping
+
+        summary["kept"] = worth_keeping(result.epochs_completed)
+        if self.library_folder and summary["kept"]:
             from core.modelio import ModelFileError
 
             self.status.emit("Saving the model in the library…")

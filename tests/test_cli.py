@@ -202,3 +202,14 @@ def test_train_with_no_library_leaves_the_library_alone(tmp_path, monkeypatch, c
     assert main.main(["train", "mlp", "--epochs", "1", "--limit", "200", "--no-library", "--json"]) == 0
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["library_path"] is None
     assert list_models(tmp_path / "library") == []
+
+
+def test_the_window_passes_every_model_option_to_a_training_process():
+    from gui.process_worker import train_arguments
+    from main import _model_options, build_parser
+
+    from core.training import TrainConfig
+
+    config = TrainConfig.for_arch("googlenet", options={"inception_version": "v2"})
+    args = build_parser().parse_args(train_arguments(config, None))
+    assert _model_options(args) == {"inception_version": "v2"}

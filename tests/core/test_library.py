@@ -1,7 +1,6 @@
 """The model library, exports and run comparison (no Qt)."""
 
 import json
-import shutil
 import zipfile
 
 import numpy as np

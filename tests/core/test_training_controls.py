@@ -286,3 +286,20 @@ def test_augmentation_changes_about_a_third_of_a_batch_the_same_way_for_a_seed()
         ys, xs = np.nonzero(images[i, ..., 0])
         ys2, xs2 = np.nonzero(out[i, ..., 0] > 60)
         assert abs(xs.mean() - xs2.mean()) < 3.5 and abs(ys.mean() - ys2.mean()) < 3.5
+
+
+def test_a_stop_during_validation_keeps_the_finished_epoch_and_starts_no_other(small_mnist):
+    config = TrainConfig(epochs=3, batch_size=64, augment=False)
+    steps = math.ceil(len(small_mnist.x_train) / config.batch_size)
+    calls, epochs = [0], []
+
+    def should_stop():  # polled after every training batch, then before each validation batch
+        calls[0] += 1
+        return calls[0] > steps
+
+    result = run_training(config, data=small_mnist, should_stop=should_stop, on_epoch=epochs.append,
+                          evaluate=False)
+    assert result.stopped and result.epochs_completed == 1
+    assert [e["complete"] for e in epochs] == [True]
+    assert len(result.history["loss"]) == len(result.history["val_loss"]) == 1
+

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
@@ -48,3 +50,41 @@ def draw_strokes(canvas, strokes, steps=8):
 
 def draw_digit_on(canvas, digit):
     draw_strokes(canvas, DIGIT_STROKES[digit])
+
+
+@pytest.fixture
+def dialogs(monkeypatch):
+    """Answers the window's file and message dialogs (see tests.gui.userpath.Dialogs)."""
+    from tests.gui.userpath import Dialogs
+
+    return Dialogs(monkeypatch)
+
+
+def run_metadata(arch, accuracy, epochs=3, seconds=20.0):
+    """The training record of a run (as core.modelio.build_metadata writes it)."""
+    val = [accuracy - 0.01 * (epochs - e) for e in range(1, epochs + 1)]
+    return {
+        "arch": arch, "arch_name": arch.upper(), "form": "compact", "dataset": "mnist",
+        "class_names": [str(i) for i in range(10)], "input_shape": [28, 28, 1],
+        "params": 167_594 if arch == "lenet5" else 235_146, "macs": 400_000, "epochs_completed": epochs,
+        "test_accuracy": accuracy, "test_loss": 0.05, "train_seconds": seconds, "images_per_second": 9000.0,
+        "train_accuracy": val[-1] + 0.005, "config": {"batch_size": 128, "optimizer": "adam", "learning_rate": 0.004},
+        "history": {"loss": [0.5 / e for e in range(1, epochs + 1)], "val_loss": [0.4 / e for e in range(1, epochs + 1)],
+                    "accuracy": [v + 0.005 for v in val], "val_accuracy": val},
+    }
+
+
+@pytest.fixture
+def library(window, qtbot):
+    """The window's library folder with two runs, a damaged file and a stray text file."""
+    from core.library import save_run
+    from core.registry import build_model
+
+    folder = Path(window.library_dir())
+    lenet = save_run(build_model("lenet5"), run_metadata("lenet5", 0.99), folder)
+    mlp = save_run(build_model("mlp"), run_metadata("mlp", 0.97, epochs=4), folder)
+    (folder / "broken.keras").write_bytes(b"PK\x03\x04 half a file")
+    (folder / "notes.txt").write_text("not a model")
+    window.show_library()
+    qtbot.waitUntil(lambda: len(window.library.entries) == 4, timeout=5_000)
+    return folder, lenet, mlp

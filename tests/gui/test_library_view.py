@@ -1,42 +1,11 @@
 """The Models and Compare tabs, driven as a user drives them."""
 
 import csv
-from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from core.library import save_run
-from core.registry import build_model
 from tests.gui.conftest import draw_digit_on
-
-
-def run_metadata(arch, accuracy, epochs=3, seconds=20.0):
-    """The training record of a run (as core.modelio.build_metadata writes it)."""
-    val = [accuracy - 0.01 * (epochs - e) for e in range(1, epochs + 1)]
-    return {
-        "arch": arch, "arch_name": arch.upper(), "form": "compact", "dataset": "mnist",
-        "class_names": [str(i) for i in range(10)], "input_shape": [28, 28, 1],
-        "params": 167_594 if arch == "lenet5" else 235_146, "macs": 400_000, "epochs_completed": epochs,
-        "test_accuracy": accuracy, "test_loss": 0.05, "train_seconds": seconds, "images_per_second": 9000.0,
-        "train_accuracy": val[-1] + 0.005, "config": {"batch_size": 128, "optimizer": "adam", "learning_rate": 0.004},
-        "history": {"loss": [0.5 / e for e in range(1, epochs + 1)], "val_loss": [0.4 / e for e in range(1, epochs + 1)],
-                    "accuracy": [v + 0.005 for v in val], "val_accuracy": val},
-    }
-
-
-@pytest.fixture
-def library(window, qtbot):
-    """The window's library folder with two runs, a damaged file and a stray text file."""
-    folder = Path(window.library_dir())
-    lenet = save_run(build_model("lenet5"), run_metadata("lenet5", 0.99), folder)
-    mlp = save_run(build_model("mlp"), run_metadata("mlp", 0.97, epochs=4), folder)
-    (folder / "broken.keras").write_bytes(b"PK\x03\x04 half a file")
-    (folder / "notes.txt").write_text("not a model")
-    window.show_library()
-    qtbot.waitUntil(lambda: len(window.library.entries) == 4, timeout=5_000)
-    return folder, lenet, mlp
 
 
 def cell(view, row, column):
@@ -72,14 +41,14 @@ def test_rename_delete_with_confirmation_and_keys(window, qtbot, library, monkey
     folder, lenet, mlp = library
     view = window.library
     view.select_path(str(lenet), load=False)
-    assert view.rename_selected("best lenet")
+    assert view.rename_to("best lenet")
     assert (folder / "best lenet.keras").is_file() and not lenet.exists()
     assert view.selected_paths() == [str(folder / "best lenet.keras")]
     warnings = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
     view.select_path(str(mlp), load=False)
-    assert not view.rename_selected("best lenet") and "already exists" in warnings[-1]
-    assert not view.rename_selected("a/b") and mlp.exists()
+    assert not view.rename_to("best lenet") and "already exists" in warnings[-1]
+    assert not view.rename_to("a/b") and mlp.exists()
 
     # Delete, from the keyboard with the table focused: asks first; Cancel keeps the file.
     asked = []
@@ -127,14 +96,14 @@ def test_export_from_the_models_tab_runs_in_the_engine(window, qtbot, qtlog, lib
     _, lenet, _ = library
     view = window.library
     view.select_path(str(lenet), load=False)
-    assert view.export_selected("tflite", str(tmp_path / "phone"))
+    assert view.export_to("tflite", str(tmp_path / "phone"))
     assert not view.export_button.isEnabled()  # until the engine answers
     qtbot.waitUntil(lambda: "Exported as TensorFlow Lite" in view.status.text(), timeout=60_000)
     assert (tmp_path / "phone.tflite").stat().st_size > 10_000
     assert view.export_button.isEnabled()
     blocker = tmp_path / "a-file"
     blocker.write_text("a file where a folder should be")
-    view.export_selected("keras", str(blocker / "copy.keras"))
+    view.export_to("keras", str(blocker / "copy.keras"))
     qtbot.waitUntil(lambda: "Export failed" in view.status.text(), timeout=60_000)
     assert "another folder" in view.status.text()
     assert not [r.message for r in qtlog.records if "another thread" in r.message]

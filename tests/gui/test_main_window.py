@@ -1,7 +1,6 @@
 from pathlib import Path
-import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import Qt
 
 from core.datasets import load_dataset
 from core.registry import build_model
@@ -83,24 +82,6 @@ def test_googlenet_auxiliary_heads_can_be_shown(window, qtbot):
     assert "aux1_predictions" in names and "aux2_predictions" in names
 
 
-def test_slow_reference_network_offers_the_compact_form(window, qtbot, small_mnist, monkeypatch):
-    asked = []
-    monkeypatch.setattr(window, "ask_slow_reference", lambda text: asked.append(text) or "cancel")
-    window.settings.arch.setCurrentIndex(window.settings.arch.findData("vgg16"))
-    window.settings.form.setCurrentIndex(window.settings.form.findData("reference"))
-    assert window.start_training()
-    qtbot.waitUntil(lambda: bool(asked), timeout=30_000)
-    assert "compact form" in asked[0] and "per epoch" in asked[0]
-    assert not window.is_training and window.progress.format() == "Ready"
-
-    monkeypatch.setattr(window, "ask_slow_reference", lambda text: "compact")
-    config = TrainConfig.for_arch("vgg11", form="reference", epochs=1, batch_size=64)
-    with qtbot.waitSignal(window.training_finished, timeout=300_000) as finished:
-        assert window.start_training(config, small_mnist)
-    assert window.settings.current_form() == "compact"
-    assert finished.args[0]["metadata"]["config"]["form"] == "compact"
-
-
 @pytest.mark.parametrize("digit", ["1", "7", "0"])
 def test_drawn_digit_is_read_with_real_mouse_events(window, qtbot, digit):
     draw_digit_on(window.canvas, digit)
@@ -116,7 +97,7 @@ def test_drawn_digit_is_read_with_real_mouse_events(window, qtbot, digit):
 def test_training_one_short_epoch_feeds_the_plots_and_the_canvas(window, qtbot, small_mnist):
     config = TrainConfig.for_arch("lenet5", epochs=1, batch_size=32)
     with qtbot.waitSignal(window.training_finished, timeout=120_000):
-        assert window.start_training(config, small_mnist)
+        assert window.train(config, small_mnist)
     qtbot.waitUntil(lambda: window.model_info["source"] == "training", timeout=10_000)
     qtbot.waitUntil(lambda: window.train_thread is None, timeout=10_000)
     plots = window.plots
@@ -129,7 +110,7 @@ def test_training_one_short_epoch_feeds_the_plots_and_the_canvas(window, qtbot, 
 
 def test_stop_ends_training_within_a_batch_or_two(window, qtbot, small_mnist):
     config = TrainConfig.for_arch("lenet5", epochs=50, batch_size=16)
-    window.start_training(config, small_mnist)
+    window.train(config, small_mnist)
     qtbot.waitUntil(lambda: len(window.plots.train_x) >= 2, timeout=60_000)
     assert window.stop_button.isEnabled()
     with qtbot.waitSignal(window.training_finished, timeout=30_000) as finished:
@@ -145,14 +126,15 @@ def test_bad_settings_are_refused_with_a_message(window, qtbot):
     label = window.settings.error_labels["learning_rate"]
     assert label.isVisible() and "number" in label.text()
     assert not window.start_button.isEnabled()
-    assert window.start_training() is False and window.train_thread is None
+    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert window.train_thread is None and "Fix the settings" in window.statusBar().currentMessage()
     window.settings.learning_rate.setText("1e-3")
     assert not label.isVisible() and window.start_button.isEnabled()
 
 
 def test_closing_the_window_mid_training_stops_cleanly(window, qtbot, small_mnist):
     config = TrainConfig.for_arch("lenet5", epochs=50, batch_size=16)
-    window.start_training(config, small_mnist)
+    window.train(config, small_mnist)
     qtbot.waitUntil(lambda: len(window.plots.train_x) >= 1, timeout=60_000)
     thread = window.train_thread
     window.close()
@@ -167,7 +149,7 @@ def test_canvas_predicts_with_the_last_epoch_while_training_goes_on(window, qtbo
     # A regression test too: building or tracing the canvas's model while training ran
     # crashed TensorFlow (see core.device.graph_lock).
     config = TrainConfig.for_arch("lenet5", epochs=30, batch_size=64)
-    window.start_training(config, small_mnist)
+    window.train(config, small_mnist)
     qtbot.waitUntil(lambda: window.model_info["source"] == "training", timeout=60_000)
     assert window.is_training
     draw_digit_on(window.canvas, "1")
@@ -184,7 +166,7 @@ def test_pause_resume_and_stop_with_the_buttons_saves_the_model(window, qtbot, s
     from core.modelio import load_model
 
     config = TrainConfig.for_arch("lenet5", epochs=50, batch_size=16)
-    window.start_training(config, small_mnist)
+    window.train(config, small_mnist)
     qtbot.waitUntil(lambda: len(window.plots.train_x) >= 2, timeout=60_000)
     assert window.pause_button.isEnabled()
     window.pause_button.click()
@@ -197,6 +179,7 @@ def test_pause_resume_and_stop_with_the_buttons_saves_the_model(window, qtbot, s
     window.pause_action.trigger()  # Ctrl+P resumes
     qtbot.waitUntil(lambda: window.pause_button.text() == "Pause", timeout=5_000)
     qtbot.waitUntil(lambda: len(window.plots.train_x) > count, timeout=30_000)
+    qtbot.waitUntil(lambda: len(window.plots.val_x) >= 1, timeout=60_000)  # a full epoch: kept
     started = time.perf_counter()
     with qtbot.waitSignal(window.training_finished, timeout=30_000) as finished:
         window.stop_button.click()
@@ -216,7 +199,7 @@ def test_pause_resume_and_stop_with_the_buttons_saves_the_model(window, qtbot, s
 def test_learning_rate_curve_and_checkpoint_reopened(window, qtbot, small_mnist):
     config = TrainConfig.for_arch("lenet5", epochs=2, batch_size=64, schedule="step")
     with qtbot.waitSignal(window.training_finished, timeout=120_000) as finished:
-        window.start_training(config, small_mnist)
+        window.train(config, small_mnist)
     rates = window.plots.line_lr.get_ydata()
     assert len(rates) > 2 and max(rates) == pytest.approx(config.learning_rate, rel=1e-5)
     assert min(rates) == pytest.approx(config.learning_rate / 100, rel=1e-5)  # ÷10 at 50% and 75%
@@ -341,7 +324,7 @@ def test_multiworker_training_from_the_window_with_a_second_worker(window, qtbot
     assert panel.errors() == {} and window.start_button.isEnabled()
     config = panel.config()
     config.limit = 1200
-    assert window.start_training(config)
+    assert window.train(config)
     other = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "train", "lenet5", "--epochs", "1",
                               "--limit", "1200", "--batch-size", "64", "--strategy", "multiworker",
                               "--workers", ",".join(workers), "--worker-index", "1"],
@@ -370,7 +353,7 @@ def test_a_multiworker_run_whose_peer_never_comes_fails_clearly(window, qtbot):
     config = TrainConfig.for_arch("lenet5", epochs=1, strategy="multiworker", workers=workers,
                                   worker_timeout=5, limit=600)
     with qtbot.waitSignal(window.training_failed, timeout=120_000) as failed:
-        assert window.start_training(config)
+        assert window.train(config)
     assert "did not join within 5 s" in failed.args[0] and workers[1] in failed.args[0]
     qtbot.waitUntil(lambda: window.train_thread is None, timeout=10_000)
     assert window.start_button.isEnabled()
@@ -390,93 +373,6 @@ def test_the_engine_loads_one_model_file_after_another(window, qtbot, tmp_path, 
     qtbot.waitUntil(lambda: getattr(window, "last_prediction", None) == "7", timeout=10_000)
 
 
-def test_canvas_tools_undo_and_history_in_the_window(window, qtbot, tmp_path):
-    assert not window.undo_button.isEnabled() and not window.redo_button.isEnabled()
-    draw_digit_on(window.canvas, "7")
-    qtbot.waitUntil(lambda: getattr(window, "last_prediction", None) == "7", timeout=10_000)
-    assert window.undo_button.isEnabled()
-    assert window.save_drawing_to(str(tmp_path / "seven"))
-    assert (tmp_path / "seven.png").is_file()
-    window.undo_action.trigger()  # Ctrl+Z: the only stroke goes
-    assert window.canvas.is_empty and window.bars.probabilities is None
-    assert window.history.count() == 1 and window.history.item(0).text().startswith("7 ")
-    assert window.redo_button.isEnabled()
-    window.redo_button.click()
-    qtbot.waitUntil(lambda: getattr(window, "last_prediction", None) == "7", timeout=10_000)
-    window.eraser_button.click()
-    assert window.canvas.eraser
-    window.pen_width.setValue(30)
-    assert window.canvas.pen_width == 30
-    window.eraser_button.click()
-    window.clear_button.click()
-    assert window.history.count() == 2
-
-
-def test_an_image_file_is_read_and_a_row_of_digits_split(window, qtbot, tmp_path):
-    import cv2
-    from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-    from PySide6.QtGui import QDragEnterEvent, QDropEvent
-    from PySide6.QtWidgets import QApplication
-
-    from tests.digits import draw_digit
-
-    single = tmp_path / "seven.jpg"
-    cv2.imwrite(str(single), 255 - draw_digit("7", size=500))  # a light-on-dark photo
-    assert window.open_image_file(str(single))
-    qtbot.waitUntil(lambda: getattr(window, "last_prediction", None) == "7", timeout=10_000)
-    assert window.canvas.image_array()[0, 0] == 255  # shown dark on white
-
-    gap = np.full((280, 30), 255, np.uint8)
-    row = tmp_path / "row.png"
-    cv2.imwrite(str(row), np.hstack([draw_digit("4"), gap, draw_digit("1"), gap, draw_digit("0")]))
-    # dragged onto the canvas and dropped, as from a file manager
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(row))])
-    enter = QDragEnterEvent(QPoint(100, 100), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(window.canvas, enter)
-    assert enter.isAccepted()
-    drop = QDropEvent(QPointF(100, 100), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                      Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(window.canvas, drop)
-    qtbot.waitUntil(lambda: len(getattr(window, "last_prediction", "") or "") == 3, timeout=10_000)
-    assert window.last_prediction == "410"
-    assert window.top_prediction.label.text() == "410"
-    assert "3 digits" in window.top_prediction.confidence.text()
-    assert window.bars.probabilities.shape == (10,)
-    window.canvas.clear()
-    assert window.history.item(0).text().startswith("410 ")
-
-    bad = tmp_path / "notes.png"
-    bad.write_text("not an image")
-    assert not window.open_image_file(str(bad))
-    assert "not an image" in window._last_message_box.text()
-
-
-def test_saliency_overlay_and_activations_of_the_drawing(window, qtbot):
-    draw_digit_on(window.canvas, "7")
-    qtbot.waitUntil(lambda: getattr(window, "last_prediction", None) == "7", timeout=10_000)
-    assert not window.canvas.has_overlay
-    window.why_button.click()
-    qtbot.waitUntil(lambda: window.canvas.has_overlay, timeout=10_000)
-    overlay = window.canvas._overlay
-    assert (overlay.width(), overlay.height()) == (280, 280)
-    window.tabs.setCurrentWidget(window.activations)
-    qtbot.waitUntil(lambda: window.activations.grid is not None, timeout=10_000)
-    layers = [window.activations.layer.itemData(i) for i in range(window.activations.layer.count())]
-    assert len(layers) >= 2
-    first = window.activations.grid.shape
-    window.activations.layer.setCurrentIndex(len(layers) - 1)  # a deeper layer: more, smaller maps
-    qtbot.waitUntil(lambda: window.activations.grid is not None and window.activations.grid.shape != first,
-                    timeout=10_000)
-    assert window.activations.current_layer() in window.activations.message.text()
-    window.canvas.clear()
-    qtbot.waitUntil(lambda: window.activations.grid is None, timeout=5_000)
-    assert not window.canvas.has_overlay or window.canvas.is_empty
-    window.why_button.click()
-    assert not window.canvas.has_overlay
-
-
 def test_closing_the_window_during_a_multiworker_run_ends_its_process(window, qtbot):
     import os
 
@@ -487,7 +383,7 @@ def test_closing_the_window_during_a_multiworker_run_ends_its_process(window, qt
     workers = [f"127.0.0.1:{p}" for p in free_ports(2)]
     config = TrainConfig.for_arch("lenet5", epochs=1, strategy="multiworker", workers=workers,
                                   worker_timeout=300, limit=600)
-    assert window.start_training(config)
+    assert window.train(config)
     qtbot.waitUntil(lambda: window.worker._process is not None
                     and window.worker._process.state() == QProcess.ProcessState.Running, timeout=10_000)
     pid = window.worker._process.processId()
@@ -497,32 +393,3 @@ def test_closing_the_window_during_a_multiworker_run_ends_its_process(window, qt
     assert not thread.isRunning()
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
-
-
-def test_evaluation_tab_shows_accuracy_confusions_and_mistakes(window, qtbot):
-    with qtbot.waitSignal(window.evaluation_shown, timeout=120_000) as shown:
-        window.evaluate_model()
-        assert window.evaluation.busy.isVisible() or window.evaluation.result is not None
-    result = shown.args[0]
-    assert result["count"] == 10_000 and 0.99 < result["accuracy"] < 1.0  # the bundled LeNet-5
-    matrix = np.array(result["confusion_matrix"])
-    assert matrix.shape == (10, 10) and matrix.sum() == 10_000
-    assert 0 < len(result["mistakes"]) <= 32 and result["images"].shape[1:] == (28, 28)
-    first = result["mistakes"][0]
-    assert first["true"] != first["predicted"] and first["confidence"] >= result["mistakes"][-1]["confidence"]
-    assert f"{100 * result['accuracy']:.2f}%" in window.evaluation.summary.text()
-    assert len(window.evaluation.figure.axes) == 1 + min(24, len(result["mistakes"]))
-    assert not window.evaluation.busy.isVisible() and window.evaluation.button.isEnabled()
-    # Clicking a cell of the confusion matrix shows its test images.
-    true, predicted = np.unravel_index(np.argmax(matrix - np.diag(np.diag(matrix))), matrix.shape)
-    view = window.evaluation
-    view.plot.draw()
-    x, y = view.matrix_axes.transData.transform((predicted, true))
-    ratio = view.plot.device_pixel_ratio
-    point = QPoint(int(x / ratio), int(view.plot.height() - y / ratio))
-    qtbot.mouseClick(view.plot, Qt.MouseButton.LeftButton, pos=point)
-    qtbot.waitUntil(lambda: view.cell == (true, predicted), timeout=5_000)
-    shown = min(24, matrix[true, predicted])
-    assert len(view.figure.axes) == 1 + shown
-    assert f"{matrix[true, predicted]:,} test image(s) of {true} read as {predicted}" in view.matrix_axes.get_xlabel()
-    assert "Per class: 0: " in view.summary.text()

@@ -140,9 +140,11 @@ def test_the_window_refuses_bad_workers_and_a_start_with_bad_values(window, qtbo
         panel.workers.setText(text)
         assert "workers" in panel.errors(), text
         assert not window.start_button.isEnabled()
-        assert window.start_training() is False and window.train_thread is None
+        window.start_action.trigger()  # Train ▸ Start, as Ctrl+Enter does
+        assert window.train_thread is None and "Fix the settings" in window.statusBar().currentMessage()
     panel.strategy.setCurrentIndex(panel.strategy.findData("default"))
     panel.learning_rate.setText("nan")
-    assert window.start_training() is False and window.train_thread is None
+    window.start_action.trigger()
+    assert window.train_thread is None and "Fix the settings" in window.statusBar().currentMessage()
     panel.learning_rate.setText("0.004")
     assert panel.errors() == {}

@@ -120,7 +120,7 @@ def train_once(window, qtbot, data):
 
     config = TrainConfig.for_arch("lenet5", epochs=1, batch_size=64, limit=len(data.x_train))
     with qtbot.waitSignal(window.training_finished, timeout=120_000) as finished:
-        assert window.start_training(config, data)
+        assert window.train(config, data)
     qtbot.waitUntil(lambda: window.train_thread is None, timeout=20_000)
     return finished.args[0]
 
@@ -183,7 +183,7 @@ def test_closing_the_window_while_training_stops_within_two_seconds(window, qtbo
 
     threads_before = {t.ident for t in threading.enumerate()}
     config = TrainConfig.for_arch("lenet5", epochs=50, batch_size=16, limit=len(tiny_mnist.x_train))
-    assert window.start_training(config, tiny_mnist)
+    assert window.train(config, tiny_mnist)
     qtbot.waitUntil(lambda: len(window.plots.train_x) > 0, timeout=60_000)  # mid-epoch
     started = time.perf_counter()
     window.close()

@@ -1,0 +1,157 @@
+"""User paths of the canvas side: drawing tools, image files, Why?, Activations and
+Evaluation, driven by clicks, keys, real mouse strokes and a real drop."""
+
+import cv2
+import numpy as np
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from tests.digits import draw_digit
+from tests.gui.conftest import draw_digit_on
+from tests.gui.userpath import (button, choose, click, click_button, entries, key, menu_action, message_boxes,
+                                open_tab, trigger, type_into)
+
+RIGHT = Qt.MouseButton.RightButton
+
+
+def read_as(window, qtbot, text):
+    qtbot.waitUntil(lambda: window.last_prediction == text, timeout=10_000)
+
+
+def test_every_canvas_tool_by_button_and_key(window, qtbot, dialogs, tmp_path):
+    assert not button(window, "Undo").isEnabled() and not button(window, "Redo").isEnabled()
+    draw_digit_on(window.canvas, "7")
+    read_as(window, qtbot, "7")
+    assert window.top_prediction.label.text() == "7" and window.preview._image.width() == 28
+    # Save drawing as PNG (Ctrl+Shift+S): the dialog's answer gets its .png.
+    dialogs.save = str(tmp_path / "seven")
+    key(qtbot, window, "Ctrl+Shift+S")
+    assert (tmp_path / "seven.png").is_file() and dialogs.asked[-1][0] == "save"
+    # Undo (button), Redo (button), Undo (Ctrl+Z), Redo (Ctrl+Shift+Z, then Ctrl+Y).
+    click_button(qtbot, window, "Undo")
+    assert window.canvas.is_empty and window.bars.probabilities is None
+    assert window.history.count() == 1 and window.history.item(0).text().startswith("7 ")
+    click_button(qtbot, window, "Redo")
+    read_as(window, qtbot, "7")
+    key(qtbot, window, "Ctrl+Z")
+    assert window.canvas.is_empty
+    key(qtbot, window, "Ctrl+Shift+Z")
+    read_as(window, qtbot, "7")
+    key(qtbot, window, "Ctrl+Z")
+    key(qtbot, window, "Ctrl+Y")
+    read_as(window, qtbot, "7")
+    # Pen width: typed, and with [ and ].
+    type_into(qtbot, window.pen_width, "30")
+    assert window.canvas.pen_width == 30
+    key(qtbot, window, "[")
+    assert window.canvas.pen_width == 26
+    key(qtbot, window, "]")
+    key(qtbot, window, "]")
+    assert window.canvas.pen_width == 34
+    # Eraser: the button, then E.
+    click_button(qtbot, window, "Eraser")
+    assert window.canvas.eraser
+    key(qtbot, window, "E")
+    assert not window.canvas.eraser
+    # Clear: the button, Delete, and a right click; each keeps the reading in the history.
+    click_button(qtbot, window, "Clear")
+    assert window.canvas.is_empty and window.top_prediction.label.text() == "–"
+    draw_digit_on(window.canvas, "1")
+    read_as(window, qtbot, "1")
+    window.canvas.setFocus()
+    key(qtbot, window.canvas, "Delete")
+    assert window.canvas.is_empty
+    draw_digit_on(window.canvas, "0")
+    read_as(window, qtbot, "0")
+    qtbot.mouseClick(window.canvas, RIGHT, pos=QPoint(100, 100))
+    assert window.canvas.is_empty
+    assert [window.history.item(i).text()[0] for i in range(3)] == ["0", "1", "7"]
+    # Clicking a recent drawing puts it back and reads it again.
+    item = window.history.item(2)
+    qtbot.mouseClick(window.history.viewport(), Qt.MouseButton.LeftButton,
+                     pos=window.history.visualItemRect(item).center())
+    read_as(window, qtbot, "7")
+    assert not window.canvas.is_empty
+    # Canvas ▸ Clear from the menu.
+    trigger(window, "Canvas > Clear")
+    assert window.canvas.is_empty
+
+
+def test_images_opened_and_dropped_are_read(window, qtbot, dialogs, tmp_path):
+    single = tmp_path / "seven.jpg"
+    cv2.imwrite(str(single), 255 - draw_digit("7", size=500))  # a light-on-dark photo
+    dialogs.open = str(single)
+    key(qtbot, window, "Ctrl+I")
+    read_as(window, qtbot, "7")
+    assert window.canvas.image_array()[0, 0] == 255  # shown dark on white
+    assert dialogs.asked[-1][0] == "open"
+
+    gap = np.full((280, 30), 255, np.uint8)
+    row = tmp_path / "row.png"
+    cv2.imwrite(str(row), np.hstack([draw_digit("4"), gap, draw_digit("1"), gap, draw_digit("0")]))
+    mime = QMimeData()  # dragged from a file manager and dropped on the canvas
+    mime.setUrls([QUrl.fromLocalFile(str(row))])
+    enter = QDragEnterEvent(QPoint(100, 100), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window.canvas, enter)
+    assert enter.isAccepted()
+    QApplication.sendEvent(window.canvas, QDropEvent(QPointF(100, 100), Qt.DropAction.CopyAction, mime,
+                                                     Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    read_as(window, qtbot, "410")
+    assert window.top_prediction.label.text() == "410" and "3 digits" in window.top_prediction.confidence.text()
+
+    bad = tmp_path / "notes.png"
+    bad.write_text("not an image")
+    dialogs.open = str(bad)
+    trigger(window, "Canvas > Open image")
+    assert any("not an image" in text for text in message_boxes(window))
+    assert window.last_prediction == "410"  # the drawing stays
+
+
+def test_why_and_the_activations_follow_the_drawing(window, qtbot):
+    draw_digit_on(window.canvas, "7")
+    read_as(window, qtbot, "7")
+    assert not window.canvas.has_overlay
+    click_button(qtbot, window, "Why?")
+    qtbot.waitUntil(lambda: window.canvas.has_overlay, timeout=10_000)
+    key(qtbot, window, "W")
+    assert not window.canvas.has_overlay
+    view = open_tab(qtbot, window.tabs, "Activations")
+    qtbot.waitUntil(lambda: view.grid is not None, timeout=10_000)
+    layers = entries(view.layer)
+    assert len(layers) >= 2
+    first = view.grid.shape
+    choose(qtbot, view.layer, layers[-1])  # a deeper layer: more, smaller maps
+    qtbot.waitUntil(lambda: view.grid is not None and view.grid.shape != first, timeout=10_000)
+    assert layers[-1] in view.message.text()
+    click_button(qtbot, window, "Clear")
+    qtbot.waitUntil(lambda: view.grid is None, timeout=5_000)
+
+
+def test_evaluate_with_ctrl_e_and_click_a_confusion(window, qtbot):
+    view = window.evaluation
+    with qtbot.waitSignal(window.evaluation_shown, timeout=120_000) as shown:
+        key(qtbot, window, "Ctrl+E")
+        assert window.tabs.currentWidget() is view and view.busy.isVisible()
+        key(qtbot, window, "Ctrl+E")  # while it runs: not a second evaluation
+        assert not menu_action(window, "Train > Evaluate on the test set").isEnabled()
+        assert not button(view, "Evaluate on the test set").isEnabled()
+    result = shown.args[0]
+    assert result["count"] == 10_000 and 0.99 < result["accuracy"] < 1.0  # the bundled LeNet-5
+    matrix = np.array(result["confusion_matrix"])
+    assert matrix.shape == (10, 10) and matrix.sum() == 10_000
+    assert f"{100 * result['accuracy']:.2f}%" in view.summary.text()
+    assert len(view.figure.axes) == 1 + min(24, len(result["mistakes"]))
+    # A click on a cell of the confusion matrix shows its test images.
+    true, predicted = np.unravel_index(np.argmax(matrix - np.diag(np.diag(matrix))), matrix.shape)
+    view.plot.draw()
+    x, y = view.matrix_axes.transData.transform((predicted, true))
+    ratio = view.plot.device_pixel_ratio
+    click(qtbot, view.plot, pos=QPoint(int(x / ratio), int(view.plot.height() - y / ratio)))
+    qtbot.waitUntil(lambda: view.cell == (true, predicted), timeout=5_000)
+    assert len(view.figure.axes) == 1 + min(24, matrix[true, predicted])
+    assert f"test image(s) of {true} read as {predicted}" in view.matrix_axes.get_xlabel()
+    # The tab's own button evaluates again.
+    with qtbot.waitSignal(window.evaluation_shown, timeout=120_000):
+        click_button(qtbot, view, "Evaluate on the test set")

@@ -1,0 +1,146 @@
+"""User paths of the settings, the menus and failures: every field typed or chosen, a bad
+value refused in red, Reset to defaults, the File and Help menus, an error in a slot."""
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from tests.gui.conftest import draw_digit_on
+from tests.gui.userpath import (button, choose, click, click_button, entries, field, key, menu_action,
+                                message_boxes, trigger, type_into)
+
+TEXT_FIELDS = {"Learning rate": ("0.01", "fast"), "Momentum": ("0.8", "2"), "Weight decay": ("1e-4", "-1"),
+               "Validation": ("0.2", "0.9")}
+NUMBER_FIELDS = {"Epochs": "3", "Batch size": "32", "Warm-up": "1", "Early stop": "2", "Training images": "5000",
+                 "Seed": "7"}
+
+
+def test_every_field_typed_a_bad_value_refused_and_reset(window, qtbot):
+    panel = window.settings
+    key(qtbot, window, "Ctrl+M")
+    assert panel.advanced.isVisible()
+    choose(qtbot, field(panel, "Optimizer"), "SGD")
+    for caption, (good, bad) in TEXT_FIELDS.items():
+        type_into(qtbot, field(panel, caption), bad)
+        assert panel.error_labels[caption.lower().replace(" ", "_").replace("validation", "val_split")].isVisible()
+        assert not button(window, "Start training").isEnabled(), caption
+        type_into(qtbot, field(panel, caption), good)
+        assert panel.check(), (caption, panel.errors())
+    for caption, value in NUMBER_FIELDS.items():
+        type_into(qtbot, field(panel, caption), value)
+        assert field(panel, caption).value() == int(value), caption
+    click(qtbot, button(panel, "Nesterov momentum"))
+    click(qtbot, button(panel, "Augment the images"))
+    config = panel.config()
+    assert (config.learning_rate, config.momentum, config.nesterov, config.weight_decay, config.val_split) == \
+        (0.01, 0.8, True, 1e-4, 0.2)
+    assert (config.epochs, config.batch_size, config.warmup, config.early_stopping, config.limit, config.seed) == \
+        (3, 32, 1, 2, 5000, 7)
+    # Every entry of every combo box of the panel can be chosen.
+    for caption in ("Optimizer", "Schedule", "Precision", "Form", "Dataset", "Device", "Strategy"):
+        combo = field(panel, caption)
+        for text in entries(combo):
+            if combo.model().item(entries(combo).index(text)).isEnabled():
+                choose(qtbot, combo, text)
+    # Machine checks before Start: float16 without a GPU, mirrored on one device.
+    choose(qtbot, field(panel, "Strategy"), "One device")
+    choose(qtbot, field(panel, "Precision"), "float16 (GPU)")
+    assert "needs a GPU" in panel.error_labels["mixed_precision"].text()
+    assert not button(window, "Start training").isEnabled()
+    choose(qtbot, field(panel, "Precision"), "bfloat16")
+    choose(qtbot, field(panel, "Strategy"), "Mirrored: every local GPU (or the ticked devices)")
+    assert "several devices" in panel.error_labels["strategy"].text()
+    choose(qtbot, field(panel, "Strategy"), "Multi-worker: several machines")
+    type_into(qtbot, field(panel, "Workers"), "localhost:1")
+    assert panel.error_labels["workers"].isVisible()
+    type_into(qtbot, field(panel, "TensorBoard"), str(Path.home() / "logs"))
+    # Reset to defaults (the button) puts back every setting, the architecture kept.
+    click_button(qtbot, panel, "Reset to defaults")
+    assert panel.check(), panel.errors()
+    config = panel.config()
+    assert (config.arch, config.form, config.dataset, config.strategy, config.device, config.workers,
+            config.tensorboard, config.limit, config.optimizer, config.epochs) == \
+        ("lenet5", "compact", "mnist", "default", "auto", [], None, None, "adam", 5)
+    type_into(qtbot, field(panel, "Epochs"), "9")
+    key(qtbot, window, "Ctrl+R")
+    assert panel.config().epochs == 5 and button(window, "Start training").isEnabled()
+    click(qtbot, button(panel, "More settings"))
+    assert not panel.advanced.isVisible()
+
+
+def test_tensorboard_folder_chosen_with_the_button(window, qtbot, dialogs, tmp_path, monkeypatch):
+    import core.training
+
+    monkeypatch.setattr(core.training, "tensorboard_available", lambda: True)
+    key(qtbot, window, "Ctrl+M")
+    dialogs.folder = str(tmp_path)
+    click_button(qtbot, window.settings, "Choose the TensorBoard log folder")
+    assert field(window.settings, "TensorBoard").text() == str(tmp_path)
+
+
+def test_file_and_help_menus(window, qtbot, dialogs, tmp_path, bundled_model_path):
+    draw_digit_on(window.canvas, "7")
+    qtbot.waitUntil(lambda: window.last_prediction == "7", timeout=10_000)
+    dialogs.save = str(tmp_path / "mine")
+    key(qtbot, window, "Ctrl+S")
+    qtbot.waitUntil(lambda: (tmp_path / "mine.keras").is_file(), timeout=30_000)
+    dialogs.open = str(tmp_path / "mine.keras")
+    key(qtbot, window, "Ctrl+O")
+    qtbot.waitUntil(lambda: window.model_info["path"] == str(tmp_path / "mine.keras"), timeout=30_000)
+    assert window.model_info["source"] == "file" and "Loaded mine.keras" in window.statusBar().currentMessage()
+    key(qtbot, window, "Ctrl+Shift+O")  # no checkpoint yet: said so
+    assert any("none yet" in text for text in message_boxes(window))
+    trigger(window, "Help > About")
+    assert "CNN Studio" in dialogs.abouts[-1]
+    key(qtbot, window, "Ctrl+L")
+    assert window.tabs.currentWidget() is window.library
+    key(qtbot, window, "Ctrl+Q")
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=10_000)
+    assert not window.engine_thread.isRunning()
+
+
+@pytest.mark.qt_no_exception_capture
+def test_an_error_in_a_slot_is_logged_and_shown_and_the_window_goes_on(window, qtbot, dialogs, tmp_path,
+                                                                         monkeypatch):
+    import gui.main_window
+    from gui.errors import install_exception_hook
+
+    log = tmp_path / "logs" / "cnn-studio.log"
+    reporter = install_exception_hook(window, log)
+    try:
+        draw_digit_on(window.canvas, "7")
+
+        def broken(*args, **kwargs):
+            raise RuntimeError("the disk said no")
+
+        working = gui.main_window.ask_save
+        monkeypatch.setattr(gui.main_window, "ask_save", broken)
+        key(qtbot, window, "Ctrl+Shift+S")
+        qtbot.waitUntil(lambda: reporter.box is not None and reporter.box.isVisible(), timeout=5_000)
+        assert "the disk said no" in reporter.box.text() and str(log) in reporter.box.text()
+        text = log.read_text()
+        assert "Traceback" in text and "RuntimeError: the disk said no" in text and "save_drawing" in text
+        # OK closes the message; the same control works once the fault is gone.
+        click(qtbot, reporter.box.button(QMessageBox.StandardButton.Ok))
+        assert not reporter.box.isVisible()
+        monkeypatch.setattr(gui.main_window, "ask_save", working)
+        dialogs.save = str(tmp_path / "seven.png")
+        key(qtbot, window, "Ctrl+Shift+S")
+        assert (tmp_path / "seven.png").is_file()
+    finally:
+        reporter.uninstall()
+
+
+def test_the_window_fits_a_1366_by_768_screen(window, qtbot):
+    for advanced in (False, True):
+        window.settings.set_advanced_visible(advanced)
+        qtbot.wait(10)
+        hint = window.minimumSizeHint()
+        assert hint.width() <= 1366 and hint.height() <= 700, (advanced, hint)
+    window.resize(1366, 700)
+    qtbot.waitUntil(lambda: window.width() == 1366, timeout=2_000)
+    assert button(window, "Start training").isVisible()
+    assert menu_action(window, "Train > Start").isEnabled()
+    assert Qt  # (keeps the import for key names)

@@ -1,0 +1,130 @@
+"""User paths of training: the window driven only by clicks, keys and typing."""
+
+from pathlib import Path
+
+
+from core.library import list_models
+from tests.gui.conftest import draw_digit_on
+from tests.gui.userpath import button, choose, click, click_button, field, key, open_tab, trigger, type_into
+
+
+def quick_settings(qtbot, window, epochs="1", images="1500", batch="64"):
+    """Types a short run into the panel: few epochs on the first images of MNIST."""
+    panel = window.settings
+    type_into(qtbot, field(panel, "Epochs"), epochs)
+    type_into(qtbot, field(panel, "Batch size"), batch)
+    if not panel.advanced.isVisible():
+        click(qtbot, button(panel, "More settings"))
+    type_into(qtbot, field(panel, "Training images"), images)
+    assert panel.check(), panel.errors()
+
+
+def test_a_first_run_as_the_readme_describes_it(window, qtbot):
+    library = Path(window.library_dir())
+    before = len(list_models(library))
+    quick_settings(qtbot, window, epochs="2", images="3000", batch="32")
+    click_button(qtbot, window, "Start training")
+    qtbot.waitUntil(lambda: len(window.plots.train_x) >= 1, timeout=60_000)
+    assert window.progress.format().startswith("Epoch 1/2")
+    assert "images/s" in window.progress_detail.text()
+    assert not button(window, "Start training").isEnabled()
+    # Pause holds it; the same button resumes.
+    click_button(qtbot, window, "Pause")
+    qtbot.waitUntil(lambda: button(window, "Resume").isChecked(), timeout=10_000)
+    assert "Paused" in window.progress.format()
+    click_button(qtbot, window, "Resume")
+    qtbot.waitUntil(lambda: button(window, "Pause").isEnabled(), timeout=10_000)
+    with qtbot.waitSignal(window.training_finished, timeout=180_000) as finished:
+        pass
+    result = finished.args[0]
+    assert not result["stopped"] and result["epochs"] == 2
+    assert "Done" in window.result_label.text() and "Test accuracy" in window.result_label.text()
+    assert window.progress.format() == "Done" and window.progress_detail.text() == ""
+    # Both curves grew: training points during the epochs, a validation point per epoch.
+    assert len(window.plots.train_x) >= 4 and len(window.plots.val_x) == 2
+    # The canvas reads with the new weights, and the run is in Models.
+    qtbot.waitUntil(lambda: window.model_info["source"] == "training", timeout=10_000)
+    draw_digit_on(window.canvas, "1")
+    qtbot.waitUntil(lambda: window.last_prediction is not None, timeout=10_000)
+    assert len(list_models(library)) == before + 1
+    open_tab(qtbot, window.tabs, "Models")
+    assert window.library.proxy.rowCount() == before + 1
+    assert Path(result["saved_to"]).stem in {window.library.proxy.index(r, 0).data()
+                                              for r in range(window.library.proxy.rowCount())}
+
+
+def test_stop_with_esc_says_what_was_kept_and_enter_starts(window, qtbot):
+    library = Path(window.library_dir())
+    before = len(list_models(library))
+    quick_settings(qtbot, window, epochs="20", images="3000", batch="16")
+    # Enter in a field starts training, as the default button promises.
+    type_into(qtbot, field(window.settings, "Epochs"), "20", enter=True)
+    qtbot.waitUntil(lambda: window.is_training, timeout=5_000)
+    qtbot.waitUntil(lambda: len(window.plots.train_x) >= 1, timeout=60_000)
+    with qtbot.waitSignal(window.training_finished, timeout=60_000) as finished:
+        key(qtbot, window, "Esc")
+    qtbot.waitUntil(lambda: not window.is_training, timeout=10_000)
+    assert finished.args[0]["stopped"] and finished.args[0]["epochs"] == 0
+    assert "not saved" in window.result_label.text()
+    assert len(list_models(library)) == before  # barely trained: not in the library
+    assert window.progress.format() == "Stopped" and window.progress_detail.text() == ""
+    assert not window.statusBar().currentMessage().startswith("Stopping")
+    assert button(window, "Start training").isEnabled()
+
+
+def test_stop_right_after_start_ends_with_a_word(window, qtbot):
+    quick_settings(qtbot, window)
+    key(qtbot, window, "Ctrl+Enter")
+    assert window.is_training
+    click_button(qtbot, window, "Stop")
+    qtbot.waitUntil(lambda: not window.is_training, timeout=60_000)
+    assert window.progress.format() == "Stopped"
+    assert "Stopped" in window.result_label.text()
+    assert not window.statusBar().currentMessage().startswith("Stopping")
+
+
+def test_what_cannot_run_during_training_is_disabled(window, qtbot, dialogs):
+    quick_settings(qtbot, window, epochs="20", images="3000", batch="16")
+    trigger(window, "Train > Start")
+    qtbot.waitUntil(lambda: len(window.plots.train_x) >= 1, timeout=60_000)
+    from tests.gui.userpath import menu_action
+
+    for path in ("File > Open model", "File > Open last checkpoint"):
+        assert not menu_action(window, path).isEnabled(), path
+    open_tab(qtbot, window.tabs, "Models")
+    assert not button(window.library, "Open file").isEnabled()
+    assert not button(window.settings, "Choose the TensorBoard log folder").isEnabled()
+    key(qtbot, window, "Ctrl+O")  # a disabled shortcut does nothing
+    assert dialogs.asked == []
+    trigger(window, "Train > Stop")
+    qtbot.waitUntil(lambda: not window.is_training, timeout=60_000)
+    assert menu_action(window, "File > Open model").isEnabled()
+    assert button(window.library, "Open file").isEnabled()
+
+
+def test_a_reference_network_is_offered_its_compact_form(window, qtbot, dialogs):
+    panel = window.settings
+    choose(qtbot, field(panel, "Architecture"), "VGG-16 (D)")
+    choose(qtbot, field(panel, "Form"), "Reference (as the paper)")
+    quick_settings(qtbot, window, images="3000")  # at 224×224, over 15 minutes an epoch here
+    dialogs.choice = "Cancel"
+    click_button(qtbot, window, "Start training")
+    qtbot.waitUntil(lambda: any(a[0] == "choice" for a in dialogs.asked), timeout=60_000)
+    assert "compact form" in dialogs.asked[-1][2] and not window.is_training
+    assert window.progress.format() == "Ready"
+
+    dialogs.choice = "Train the compact form"
+    with qtbot.waitSignal(window.training_finished, timeout=300_000) as finished:
+        click_button(qtbot, window, "Start training")
+    assert finished.args[0]["metadata"]["config"]["form"] == "compact"
+    assert panel.current_form() == "compact"
+
+    choose(qtbot, field(panel, "Form"), "Reference (as the paper)")
+    dialogs.choice = "Train the reference anyway"
+    asked = len(dialogs.asked)
+    click_button(qtbot, window, "Start training")
+    qtbot.waitUntil(lambda: window.is_training, timeout=60_000)
+    assert len(dialogs.asked) == asked + 1
+    click_button(qtbot, window, "Stop")  # at once: before its first (very slow) batch
+    qtbot.waitUntil(lambda: not window.is_training, timeout=300_000)
+    assert window.progress.format() == "Stopped"
