@@ -270,7 +270,10 @@ class MainWindow(QMainWindow):
 
         splitter = QSplitter()
         # The side columns scroll when the screen is short (a 1366×768 laptop).
-        splitter.addWidget(scrolling(train_box))
+        self.settings.advanced.show()  # wide enough for More settings too
+        train_area = scrolling(train_box)
+        self.settings.advanced.hide()
+        splitter.addWidget(train_area)
         splitter.addWidget(self.tabs)
         splitter.addWidget(scrolling(draw_box))
         splitter.setStretchFactor(0, 0)

@@ -4,6 +4,7 @@ items triggered, dialogs answered at their boundary."""
 import csv
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox
 
 from tests.gui.userpath import button, choose, click, click_button, field, key, open_tab, type_into
@@ -18,7 +19,7 @@ def click_row(qtbot, view, name, modifier=Qt.KeyboardModifier.NoModifier):
     qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, modifier, rect.center())
 
 
-def test_models_tab_select_rename_export_delete_open(window, qtbot, library, dialogs, tmp_path):
+def test_models_tab_select_rename_export_delete_open(window, qtbot, library, dialogs, tmp_path, monkeypatch):
     folder, lenet, mlp = library
     view = open_tab(qtbot, window.tabs, "Models")
     click_row(qtbot, view, mlp.stem)  # a click makes it the canvas's model
@@ -48,6 +49,11 @@ def test_models_tab_select_rename_export_delete_open(window, qtbot, library, dia
     dialogs.question = QMessageBox.StandardButton.Yes
     click_button(qtbot, view, "Delete")
     assert not renamed.exists() and view.proxy.rowCount() == 3
+    # Show folder opens the library folder in the file manager.
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url.toLocalFile())))
+    click_button(qtbot, view, "Show folder")
+    assert opened == [str(folder)]
     # Open file… and Refresh (F5).
     dialogs.open = str(lenet)
     click_button(qtbot, view, "Open file")

@@ -34,6 +34,10 @@ def test_a_first_run_as_the_readme_describes_it(window, qtbot):
     assert "Paused" in window.progress.format()
     click_button(qtbot, window, "Resume")
     qtbot.waitUntil(lambda: button(window, "Pause").isEnabled(), timeout=10_000)
+    key(qtbot, window, "Ctrl+P")  # the shortcut pauses and resumes too
+    qtbot.waitUntil(lambda: "Paused" in window.progress.format(), timeout=10_000)
+    key(qtbot, window, "Ctrl+P")
+    qtbot.waitUntil(lambda: button(window, "Pause").isEnabled(), timeout=10_000)
     with qtbot.waitSignal(window.training_finished, timeout=180_000) as finished:
         pass
     result = finished.args[0]
