@@ -104,7 +104,8 @@ class MainWindow(QMainWindow):
         self.shown_version = 0  # the drawing version the shown prediction was made from
         self._train_started = 0.0
         self._evaluating = False  # an evaluation is with the engine
-        self._last_drawing = None  # the drawing of the newest prediction request (for the history)
+        self._in_flight_drawing = None  # the drawing the engine is reading
+        self._shown_drawing = None  # the drawing whose reading is shown (for the history)
 
         self._build_engine()
         self._build_ui()
@@ -541,14 +542,14 @@ class MainWindow(QMainWindow):
     def _remember_prediction(self):
         """Keeps the shown reading in the history before the drawing goes."""
         if getattr(self, "last_prediction", None) is None or self.preview._image is None \
-                or getattr(self, "_last_drawing", None) is None:
+                or self._shown_drawing is None:
             return
         confidence = self.last_confidence
         item = QListWidgetItem(QIcon(QPixmap.fromImage(self.preview._image)),
                                f"{self.last_prediction} {100 * confidence:.0f}%")
         item.setToolTip(f"Read as {self.last_prediction} with {100 * confidence:.1f}% confidence; "
                         "click to put it back on the canvas")
-        item.setData(Qt.ItemDataRole.UserRole, (self._last_drawing, self._split_digits))
+        item.setData(Qt.ItemDataRole.UserRole, (self._shown_drawing, self._split_digits))
         self.history.insertItem(0, item)
         while self.history.count() > HISTORY_LENGTH:
             self.history.takeItem(self.history.count() - 1)
@@ -556,8 +557,8 @@ class MainWindow(QMainWindow):
     def _on_history_clicked(self, item: QListWidgetItem) -> None:
         """A recent drawing goes back on the canvas (undoable), and is read again."""
         drawing, split = item.data(Qt.ItemDataRole.UserRole)
+        self._split_digits = split  # before the drawing: its change sends the prediction request
         self.canvas.set_drawing(drawing)
-        self._split_digits = split
         self.statusBar().showMessage("The drawing is back on the canvas (Ctrl+Z takes it away).", 5000)
 
     # ----------------------------------------------------------------- evaluation
@@ -709,7 +710,7 @@ class MainWindow(QMainWindow):
         if self.canvas.is_empty:
             self._remember_prediction()
             self._split_digits = False
-            self._last_drawing = None
+            self._shown_drawing = None
             self._explain()
             self._prediction_request += 1  # drop predictions still in flight
             self.engine.note_prediction_request(self._prediction_request)
@@ -717,7 +718,6 @@ class MainWindow(QMainWindow):
             self.shown_version = self.canvas_version
             self._show_prediction(None, None)
             return
-        self._last_drawing = self.canvas.image_array()
         if self._in_flight is None:
             self._send_prediction()
 
@@ -726,13 +726,15 @@ class MainWindow(QMainWindow):
         self._in_flight = self._prediction_request
         self._in_flight_version = self.canvas_version
         self.engine.note_prediction_request(self._prediction_request)
-        self.request_prediction.emit(self._prediction_request, self.canvas.image_array(), self._split_digits)
+        self._in_flight_drawing = self.canvas.image_array()  # a copy; the engine only reads it
+        self.request_prediction.emit(self._prediction_request, self._in_flight_drawing, self._split_digits)
 
     def _on_prediction(self, request_id: int, probabilities, digit):
         if request_id != self._in_flight:
             return  # made for a drawing since cleared
         self._in_flight = None
         self.shown_version = self._in_flight_version
+        self._shown_drawing = self._in_flight_drawing
         self._show_prediction(probabilities, digit)
         self._explain()
         if self.canvas_version != self.shown_version and not self.canvas.is_empty:
