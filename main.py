@@ -206,6 +206,8 @@ class TerminalProgress:
         self.start = time.perf_counter()
 
     def batch(self, p: dict) -> None:
+        from core.summary import format_clock
+
         if not self.tty:
             return
         width = 24
@@ -215,7 +217,7 @@ class TerminalProgress:
         sys.stderr.write(
             f"\rEpoch {p['epoch'] + 1}/{p['epochs']} [{'=' * done}{' ' * (width - done)}] "
             f"{p['batch']}/{p['batches']}  loss {p['epoch_loss']:.4f}  acc {p['epoch_accuracy']:.4f}  "
-            f"{p['images_per_second']:.0f} img/s  ETA {_clock(eta)} "
+            f"{p['images_per_second']:.0f} img/s  ETA {format_clock(eta)} "
         )
         sys.stderr.flush()
 
@@ -274,15 +276,10 @@ def _warn_if_slow(config) -> None:
     info = get_dataset_info(config.dataset)
     options = config.model_options()
     model = build_model(config.arch, info.input_shape, len(info.class_names), **options)
-    images = int((config.limit or 60000) * (1 - config.val_split))
+    images = info.training_images(config.limit, config.val_split)
     seconds = estimate_training(summarize(model), images, config.batch_size)["seconds_per_epoch"]
     _err(f"note: the reference {config.arch} takes about {format_seconds(seconds)} per epoch on this "
          "machine's CPU; --form compact trains the same idea in minutes.")
-
-
-def _clock(seconds: float) -> str:
-    seconds = int(max(0, seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def cmd_train(args) -> int:

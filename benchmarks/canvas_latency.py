@@ -86,7 +86,7 @@ def main() -> None:
     def collect():
         app.processEvents()
         now = time.perf_counter()
-        while pending and window.shown_version >= pending[0][0]:
+        while pending and window.canvas_panel.shown_version >= pending[0][0]:
             latencies.append(now - pending.pop(0)[1])
 
     strokes = [s for digit in DIGIT_STROKES for s in DIGIT_STROKES[digit]]
@@ -97,7 +97,7 @@ def main() -> None:
         i = done % len(strokes)
         if i == 0 or digit_of[i] != digit_of[i - 1]:
             canvas.clear()
-            pump_until(lambda: not pending and window.shown_version == window.canvas_version, 10)
+            pump_until(lambda: not pending and window.canvas_panel.shown_version == window.canvas_panel.canvas_version, 10)
         stroke = strokes[i]
         send(QEvent.Type.MouseButtonPress, stroke[0], left, left)
         for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
@@ -107,7 +107,7 @@ def main() -> None:
                 sent = time.perf_counter()
                 send(QEvent.Type.MouseMove, point, none, left)
                 if done >= warmup:
-                    pending.append((window.canvas_version, sent))
+                    pending.append((window.canvas_panel.canvas_version, sent))
                 while time.perf_counter() < due:
                     collect()
         send(QEvent.Type.MouseButtonRelease, stroke[-1], left, none)

@@ -57,6 +57,13 @@ class DatasetInfo:
     input_shape: tuple[int, int, int]
     class_names: tuple[str, ...]
     description: str
+    train_size: int = 60_000  # images in its training set, before the validation split
+
+    def training_images(self, limit: int | None = None, val_split: float = 0.1) -> int:
+        """How many images a run trains on: the first ``limit`` (or all), less the
+        validation share."""
+        total = min(limit, self.train_size) if limit else self.train_size
+        return int(total * (1 - val_split))
 
 
 def is_digit_dataset(name: str) -> bool:

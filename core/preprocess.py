@@ -221,3 +221,22 @@ def prepare_digits(image: np.ndarray, input_shape=(28, 28, 1)) -> list[tuple[np.
         if digit is not None:
             prepared.append((fit_to_input(digit, input_shape), digit))
     return prepared
+
+
+def ink_for_canvas(path, longest_side: int) -> np.ndarray | None:
+    """The ink of an image file as white on black, shrunk so that its longer side is at
+    most ``longest_side`` (a photo is large, the canvas small), or None when it holds no
+    ink that could be a digit.
+
+    Raises:
+        core.imagefiles.ImageFileError, ValueError: the file cannot be read as an image.
+    """
+    from core.imagefiles import read_image
+
+    gray = to_grayscale(read_image(path))
+    if max(gray.shape) > longest_side:
+        factor = longest_side / max(gray.shape)
+        size = (max(1, round(gray.shape[1] * factor)), max(1, round(gray.shape[0] * factor)))
+        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+    ink = ink_on_black(gray)
+    return ink if ink.max() >= INK_THRESHOLD else None

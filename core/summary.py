@@ -164,6 +164,14 @@ def format_bytes(n: float) -> str:
     return f"{n:.0f} B"
 
 
+def format_clock(seconds: float) -> str:
+    """A duration as a clock reads it: ``m:ss``, or ``h:mm:ss`` from an hour on."""
+    seconds = int(round(max(0.0, seconds)))
+    if seconds >= 3600:
+        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
 def format_seconds(seconds: float) -> str:
     if seconds < 90:
         return f"{seconds:.0f} s"

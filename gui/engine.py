@@ -8,6 +8,7 @@ weights, never the model being trained), and loads and saves model files.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from pathlib import Path
 
@@ -21,6 +22,14 @@ from gui.threads import pin_python_thread_state
 log = logging.getLogger("cnn_studio")
 
 BUNDLED_MODEL = RESOURCES / "models" / "lenet5_mnist.keras"
+
+_request_ids = itertools.count(1)
+
+
+def next_request_id() -> int:
+    """A new id for a request to the engine: its answer carries the id, so every asker
+    knows its own answers (ids are never reused in a process)."""
+    return next(_request_ids)
 
 
 class Engine(QObject):

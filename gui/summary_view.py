@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.compare import write_text_atomically
+from core.datasets import DATASETS
 from core.registry import ARCHITECTURES, default_input, get_arch
 from core.summary import (
     COLUMNS, LayerRow, ModelSummary, estimate_training, format_bytes, format_count, format_seconds,
@@ -139,7 +140,7 @@ class SummaryView(QWidget):
         super().__init__(parent)
         self.summary: ModelSummary | None = None
         self.arch = next(iter(ARCHITECTURES))
-        self.images, self.batch_size = 54000, 64
+        self.images, self.batch_size = DATASETS["mnist"].training_images(), 64  # until told
 
         self.form = QComboBox()
         self.form.addItem("Reference", "reference")

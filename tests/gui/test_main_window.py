@@ -155,7 +155,7 @@ def test_canvas_predicts_with_the_last_epoch_while_training_goes_on(window, qtbo
     draw_digit_on(window.canvas, "1")
     qtbot.waitUntil(lambda: window.bars.probabilities is not None, timeout=10_000)
     assert window.is_training  # the prediction came while training went on
-    window.stop_training()
+    window.stop_button.click()
     qtbot.waitUntil(lambda: not window.is_training, timeout=30_000)
 
 

@@ -104,7 +104,7 @@ def test_file_and_help_menus(window, qtbot, dialogs, tmp_path, bundled_model_pat
 @pytest.mark.qt_no_exception_capture
 def test_an_error_in_a_slot_is_logged_and_shown_and_the_window_goes_on(window, qtbot, dialogs, tmp_path,
                                                                          monkeypatch):
-    import gui.main_window
+    import gui.canvas_panel
     from gui.errors import install_exception_hook
 
     log = tmp_path / "logs" / "cnn-studio.log"
@@ -115,8 +115,8 @@ def test_an_error_in_a_slot_is_logged_and_shown_and_the_window_goes_on(window, q
         def broken(*args, **kwargs):
             raise RuntimeError("the disk said no")
 
-        working = gui.main_window.ask_save
-        monkeypatch.setattr(gui.main_window, "ask_save", broken)
+        working = gui.canvas_panel.ask_save
+        monkeypatch.setattr(gui.canvas_panel, "ask_save", broken)
         key(qtbot, window, "Ctrl+Shift+S")
         qtbot.waitUntil(lambda: reporter.box is not None and reporter.box.isVisible(), timeout=5_000)
         assert "the disk said no" in reporter.box.text() and str(log) in reporter.box.text()
@@ -125,7 +125,7 @@ def test_an_error_in_a_slot_is_logged_and_shown_and_the_window_goes_on(window, q
         # OK closes the message; the same control works once the fault is gone.
         click(qtbot, reporter.box.button(QMessageBox.StandardButton.Ok))
         assert not reporter.box.isVisible()
-        monkeypatch.setattr(gui.main_window, "ask_save", working)
+        monkeypatch.setattr(gui.canvas_panel, "ask_save", working)
         dialogs.save = str(tmp_path / "seven.png")
         key(qtbot, window, "Ctrl+Shift+S")
         assert (tmp_path / "seven.png").is_file()

@@ -204,9 +204,11 @@ def test_bad_images_get_a_clear_error_or_a_reading(images, bundled_model_path, c
 
 def test_the_window_opens_bad_images_without_failing(window, qtbot, images, monkeypatch):
     warnings = []
-    monkeypatch.setattr(window, "_warn", lambda title, message: warnings.append(message))
+    import gui.canvas_panel
+
+    monkeypatch.setattr(gui.canvas_panel, "warn", lambda widget, title, message: warnings.append(message))
     for name, (path, readable) in images.items():
-        opened = window.open_image_file(str(path))
+        opened = window.canvas_panel.open_image_file(str(path))
         if readable is False:
             assert not opened and warnings and str(path.name) in warnings[-1], name
         qtbot.wait(20)

@@ -17,6 +17,7 @@ import pytest
 from core.datasets import load_dataset
 from core.library import list_models, save_run
 from core.modelio import load_model
+import gui.training_panel
 from core.registry import build_model
 from tests.conftest import ROOT
 
@@ -136,7 +137,7 @@ def test_a_library_that_cannot_be_written_keeps_the_model_and_offers_another_pla
     blocker.write_text("a file where the library folder should be")
     monkeypatch.setenv("CNN_STUDIO_LIBRARY", str(blocker / "library"))
     warnings = []
-    monkeypatch.setattr(window, "_warn", lambda title, message: warnings.append((title, message)))
+    monkeypatch.setattr(gui.training_panel, "warn", lambda widget, title, message: warnings.append((title, message)))
     result = train_once(window, qtbot, tiny_mnist)
     assert result["saved_to"] is None and "another folder" in result["save_error"]
     title, message = warnings[-1]
@@ -166,7 +167,7 @@ def test_a_full_disk_says_so_and_keeps_the_model(window, qtbot, qtlog, tmp_path,
 
     monkeypatch.setattr(keras.Model, "save", full_disk)
     warnings = []
-    monkeypatch.setattr(window, "_warn", lambda title, message: warnings.append(message))
+    monkeypatch.setattr(gui.training_panel, "warn", lambda widget, title, message: warnings.append(message))
     result = train_once(window, qtbot, tiny_mnist)
     assert "No space left on device" in result["save_error"] and "disk full" in result["save_error"]
     assert warnings and "Save model" in warnings[-1]

@@ -97,7 +97,7 @@ def test_ten_thousand_canvas_predictions(window, qtbot):
         for _ in range(step):
             sent += 1
             # Request ids beyond the window's own, so the engine reads every one.
-            window.request_prediction.emit(10**6 + sent, drawings[sent % len(drawings)], False)
+            window.canvas_panel.request_prediction.emit(10**6 + sent, drawings[sent % len(drawings)], False)
         qtbot.waitUntil(lambda: counter.count >= sent, timeout=60_000)
         memory.append(rss_mb())
     window.engine.prediction_ready.disconnect(counter.received)

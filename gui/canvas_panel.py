@@ -1,0 +1,295 @@
+"""The canvas panel: the drawing and its tools, the reading of it (large type, a bar per
+class, the image the network sees), recent drawings, and image files opened or dropped.
+
+The drawing is read as it changes: one prediction request at a time, always of the newest
+drawing, so the reading follows the pen without a queue building up.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QKeySequence, QPixmap
+from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
+                               QSpinBox, QVBoxLayout)
+
+from gui.canvas import DrawingCanvas
+from gui.commands import make_action, warn
+from gui.engine import next_request_id
+from gui.files import ask_open, ask_save, with_suffix
+from gui.prediction_view import DigitPreview, ProbabilityBars, TopPrediction
+
+#: Drawings kept in the canvas history.
+HISTORY_LENGTH = 12
+IMAGE_FILTERS = "Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp);;All files (*)"
+
+
+class CanvasPanel(QGroupBox):
+    """Signals:
+        request_prediction(int, object, bool): read this drawing (request id, the drawing,
+            whether to split it into a row of digits); answered by :meth:`on_prediction`.
+        reading_shown: a reading (or the empty canvas) is now shown; explanations follow.
+        status(str, int): a message for the status bar and how long it shows (ms).
+    """
+
+    request_prediction = Signal(int, object, bool)
+    reading_shown = Signal()
+    status = Signal(str, int)
+
+    def __init__(self, note_request=lambda request_id: None, parent=None):
+        """Args:
+            note_request: told the id of every prediction request as it is sent (the engine
+                skips requests older than the newest).
+        """
+        super().__init__("Draw a digit", parent)
+        self.note_request = note_request
+        self.model_info: dict | None = None
+        self.last_prediction: str | None = None
+        self.last_confidence = 0.0
+        self.canvas_version = 0  # counts changes of the drawing
+        self.shown_version = 0  # the drawing version the shown reading was made from
+        self._in_flight: int | None = None  # the prediction request the engine is working on
+        self._in_flight_version = 0
+        self._in_flight_drawing = None  # the drawing the engine is reading
+        self._shown_drawing = None  # the drawing whose reading is shown (for the history)
+        self._split_digits = False  # the canvas holds an opened image of several digits
+
+        self.canvas = DrawingCanvas()
+        self.clear_button = QPushButton("Clear")
+        self.clear_button.setToolTip("Clear the canvas (Delete, or right-click the canvas).")
+        self.pen_width = QSpinBox()
+        self.pen_width.setRange(DrawingCanvas.MIN_PEN, DrawingCanvas.MAX_PEN)
+        self.pen_width.setValue(int(self.canvas.pen_width))
+        self.pen_width.setSuffix(" px")
+        self.pen_width.setToolTip("Pen width ([ thinner, ] thicker). A tablet pen's pressure varies it.")
+        self.pen_width.setAccessibleName("Pen width")
+        self.eraser_button = QPushButton("Eraser")
+        self.eraser_button.setCheckable(True)
+        self.eraser_button.setToolTip("Erase with the left button instead of drawing (E).")
+        self.undo_button = QPushButton("Undo")
+        self.undo_button.setToolTip("Take back the last stroke or clear (Ctrl+Z).")
+        self.redo_button = QPushButton("Redo")
+        self.redo_button.setToolTip("Put back what was undone (Ctrl+Shift+Z or Ctrl+Y).")
+        self.why_button = QPushButton("Why?")
+        self.why_button.setCheckable(True)
+        self.why_button.setToolTip("Show in red which pixels drove the prediction (saliency: the "
+                                   "gradient of the top class's score, smoothed) (W).")
+        self.history = QListWidget()
+        self.history.setViewMode(QListWidget.ViewMode.IconMode)
+        self.history.setFlow(QListWidget.Flow.LeftToRight)
+        self.history.setWrapping(False)
+        self.history.setIconSize(QSize(28, 28))
+        self.history.setFixedHeight(62)
+        self.history.setToolTip("The last drawings read, newest first (kept when the canvas is cleared); "
+                                "click one to put it back.")
+        self.top_prediction = TopPrediction()
+        self.bars = ProbabilityBars()
+        self.preview = DigitPreview()
+        self.model_label = QLabel("No model yet: train one, or open a .keras file (Ctrl+O).")
+        self.model_label.setWordWrap(True)
+        self.model_label.setStyleSheet("color: #555;")
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.canvas, 0, Qt.AlignmentFlag.AlignHCenter)
+        for row_widgets in ((self.pen_width, self.eraser_button, self.why_button),
+                            (self.undo_button, self.redo_button, self.clear_button)):
+            tools = QHBoxLayout()
+            for widget in row_widgets:
+                tools.addWidget(widget)
+            layout.addLayout(tools)
+        row = QHBoxLayout()
+        row.addWidget(self.top_prediction, 1)
+        seen = QVBoxLayout()
+        seen.addWidget(QLabel("The network sees:"))
+        seen.addWidget(self.preview)
+        row.addLayout(seen)
+        layout.addLayout(row)
+        layout.addWidget(self.bars, 1)
+        layout.addWidget(QLabel("Recent drawings:"))
+        layout.addWidget(self.history)
+        layout.addWidget(self.model_label)
+
+        canvas = self.canvas
+        self.clear_action = make_action(self, "&Clear", [QKeySequence.StandardKey.Delete, "Backspace"],
+                                        canvas.clear, "Clear the drawing.")
+        self.undo_action = make_action(self, "&Undo", QKeySequence.StandardKey.Undo, canvas.undo,
+                                       "Take back the last stroke or clear.")
+        self.redo_action = make_action(self, "&Redo", ["Ctrl+Shift+Z", "Ctrl+Y"], canvas.redo,
+                                       "Put back what was undone.")
+        eraser = make_action(self, "&Eraser", "E", self.eraser_button.toggle, "Erase instead of drawing.")
+        why = make_action(self, "Show &why (saliency)", "W", self.why_button.toggle,
+                          "Show which pixels drove the prediction.")
+        thinner = make_action(self, "&Thinner pen", "[", lambda: self.pen_width.setValue(self.pen_width.value() - 4),
+                              "A thinner pen.")
+        thicker = make_action(self, "T&hicker pen", "]", lambda: self.pen_width.setValue(self.pen_width.value() + 4),
+                              "A thicker pen.")
+        open_image = make_action(self, "&Open image…", "Ctrl+I", self.open_image,
+                                 "Read a photo or scan of digits (several in a row are read left to right); "
+                                 "or drop the file on the canvas.")
+        save = make_action(self, "&Save drawing as PNG…", "Ctrl+Shift+S", self.save_drawing,
+                           "Save the drawing as a PNG image.")
+        self.actions_for_menu = [self.clear_action, self.undo_action, self.redo_action, eraser, why, thinner,
+                                 thicker, None, open_image, save]
+
+        self.clear_button.clicked.connect(canvas.clear)
+        self.undo_button.clicked.connect(canvas.undo)
+        self.redo_button.clicked.connect(canvas.redo)
+        self.eraser_button.toggled.connect(canvas.set_eraser)
+        self.pen_width.valueChanged.connect(canvas.set_pen_width)
+        canvas.history_changed.connect(self._update_undo)
+        canvas.changed.connect(self._on_canvas_changed)
+        canvas.file_dropped.connect(self.open_image_file)
+        self.history.itemClicked.connect(self._on_history_clicked)
+        self._update_undo()
+
+    # ----------------------------------------------------------------- the model
+    def set_model(self, info: dict) -> None:
+        """The engine's model changed (``info`` of ``Engine.model_ready``): read again."""
+        self.model_info = info
+        source = {"bundled": "Bundled model", "training": "Trained here",
+                  "file": "Opened file"}.get(info["source"], "Model")
+        self.model_label.setText(f"{source}: {info['description']}.")
+        self.model_label.setToolTip(info.get("path") or "")
+        if self.bars.class_names != info["class_names"]:
+            self.bars.set_classes(info["class_names"])
+        self._on_canvas_changed()
+
+    # ----------------------------------------------------------------- reading the drawing
+    def _on_canvas_changed(self):
+        self.canvas_version += 1
+        if self.canvas.is_empty:
+            self._remember_reading()
+            self._split_digits = False
+            self._shown_drawing = None
+            self._in_flight = None  # drop a prediction still in flight
+            self.note_request(next_request_id())
+            self.shown_version = self.canvas_version
+            self._show_prediction(None, None)
+            self.reading_shown.emit()
+            return
+        if self._in_flight is None:
+            self._send_prediction()
+
+    def _send_prediction(self):
+        self._in_flight = next_request_id()
+        self._in_flight_version = self.canvas_version
+        self.note_request(self._in_flight)
+        self._in_flight_drawing = self.canvas.image_array()  # a copy; the engine only reads it
+        self.request_prediction.emit(self._in_flight, self._in_flight_drawing, self._split_digits)
+
+    def on_prediction(self, request_id: int, probabilities, digit):
+        """The engine's reading of request ``request_id`` (None: nothing to read)."""
+        if request_id != self._in_flight:
+            return  # made for a drawing since cleared
+        self._in_flight = None
+        self.shown_version = self._in_flight_version
+        self._shown_drawing = self._in_flight_drawing
+        self._show_prediction(probabilities, digit)
+        self.reading_shown.emit()
+        if self.canvas_version != self.shown_version and not self.canvas.is_empty:
+            self._send_prediction()
+
+    def _show_prediction(self, probabilities, digit):
+        if probabilities is not None and probabilities.ndim == 2:
+            self._show_digits(probabilities, digit)
+            return
+        self.bars.set_probabilities(probabilities)
+        self.preview.set_digit(digit)
+        if probabilities is None:
+            if self.canvas.is_empty:
+                hint = "Draw a digit on the canvas."
+            elif self.model_info is None:
+                hint = "No model yet: train one or open one."
+            else:
+                hint = "No ink found."
+            self.top_prediction.show_result(None, None, hint)
+            self.last_prediction = None
+            return
+        best = int(probabilities.argmax())
+        self.top_prediction.show_result(self.bars.class_names[best], float(probabilities[best]))
+        self.last_prediction = self.bars.class_names[best]
+        self.last_confidence = float(probabilities[best])
+
+    def _show_digits(self, probabilities, digits):
+        """A row of digits: all of them read in large type; the bars and the image show
+        the one the network is least sure of."""
+        names = [self.bars.class_names[int(p.argmax())] for p in probabilities]
+        sure = probabilities.max(axis=1)
+        weakest = int(sure.argmin())
+        self.bars.set_probabilities(probabilities[weakest])
+        self.preview.set_digit(digits[weakest])
+        self.top_prediction.show_result("".join(names), float(sure.min()))
+        self.top_prediction.confidence.setText(
+            f"{len(names)} digits; the least sure, {names[weakest]} (no. {weakest + 1}), {100 * sure.min():.1f}%")
+        self.last_prediction = "".join(names)
+        self.last_confidence = float(sure.min())
+
+    # ----------------------------------------------------------------- history and undo
+    def _update_undo(self):
+        for widget in (self.undo_button, self.undo_action):
+            widget.setEnabled(self.canvas.can_undo)
+        for widget in (self.redo_button, self.redo_action):
+            widget.setEnabled(self.canvas.can_redo)
+
+    def _remember_reading(self):
+        """Keeps the shown reading in the history before the drawing goes."""
+        if self.last_prediction is None or self.preview._image is None or self._shown_drawing is None:
+            return
+        confidence = self.last_confidence
+        item = QListWidgetItem(QIcon(QPixmap.fromImage(self.preview._image)),
+                               f"{self.last_prediction} {100 * confidence:.0f}%")
+        item.setToolTip(f"Read as {self.last_prediction} with {100 * confidence:.1f}% confidence; "
+                        "click to put it back on the canvas")
+        item.setData(Qt.ItemDataRole.UserRole, (self._shown_drawing, self._split_digits))
+        self.history.insertItem(0, item)
+        while self.history.count() > HISTORY_LENGTH:
+            self.history.takeItem(self.history.count() - 1)
+
+    def _on_history_clicked(self, item: QListWidgetItem) -> None:
+        """A recent drawing goes back on the canvas (undoable), and is read again."""
+        drawing, split = item.data(Qt.ItemDataRole.UserRole)
+        self._split_digits = split  # before the drawing: its change sends the prediction request
+        self.canvas.set_drawing(drawing)
+        self.status.emit("The drawing is back on the canvas (Ctrl+Z takes it away).", 5000)
+
+    # ----------------------------------------------------------------- image files
+    def open_image(self):
+        path = ask_open(self, "Read digits from an image", IMAGE_FILTERS)
+        if path:
+            self.open_image_file(path)
+
+    def open_image_file(self, path: str) -> bool:
+        """Puts a photo or scan of handwriting on the canvas, cleaned; the engine reads it,
+        a row of several digits split and read left to right."""
+        from core.imagefiles import ImageFileError
+        from core.preprocess import ink_for_canvas
+
+        try:
+            ink = ink_for_canvas(path, 4 * self.canvas.width())
+        except (ImageFileError, ValueError) as e:
+            warn(self, "The image cannot be read", f"{e}\n\nChoose a PNG, JPEG, BMP, TIFF or WebP image.")
+            return False
+        if ink is None:
+            warn(self, "No digits found", f"{Path(path).name} holds no ink that could be a digit.")
+            return False
+        self._split_digits = True  # one digit or several: the engine tells
+        self.canvas.set_drawing(255 - ink)  # the cleaned ink, dark on white
+        self.status.emit(f"Reading {Path(path).name}…", 6000)
+        return True
+
+    def save_drawing(self):
+        if self.canvas.is_empty:
+            self.status.emit("The canvas is empty: draw something first.", 5000)
+            return
+        path = ask_save(self, "Save the drawing", "digit.png", "PNG images (*.png)", ".png")
+        if path:
+            self.save_drawing_to(path)
+
+    def save_drawing_to(self, path: str) -> bool:
+        path = with_suffix(path, ".png")
+        if self.canvas.save_png(path):
+            self.status.emit(f"Saved the drawing as {path}", 5000)
+            return True
+        warn(self, "The drawing was not saved", f"Could not write {path}: choose another folder.")
+        return False
