@@ -14,20 +14,27 @@ MISTAKES_SHOWN = 24
 
 class EvaluationView(QWidget):
     """Signals:
-        requested: the user asked for an evaluation.
+        requested: the user asked for an evaluation (the tab's button).
+        request_evaluation: this view wants the engine to evaluate (answered by
+            :meth:`show_result` or :meth:`show_error`).
+        busy_changed(bool): an evaluation began or ended.
+        shown(dict): a result is shown.
     """
 
     requested = Signal()
+    request_evaluation = Signal()
+    busy_changed = Signal(bool)
+    shown = Signal(dict)
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.button = QPushButton("Evaluate on the test set")
         self.button.setToolTip("Measure the model the canvas uses on its dataset's test set (Ctrl+E).")
         self.button.clicked.connect(self.requested)
-        self.busy = QProgressBar()
-        self.busy.setRange(0, 0)
-        self.busy.setMaximumWidth(120)
-        self.busy.hide()
+        self.spinner = QProgressBar()
+        self.spinner.setRange(0, 0)
+        self.spinner.setMaximumWidth(120)
+        self.spinner.hide()
         self.summary = QLabel("Measure the canvas's model: its accuracy, which classes it confuses, "
                               "and the test images it gets wrong most confidently.")
         self.summary.setWordWrap(True)
@@ -35,28 +42,42 @@ class EvaluationView(QWidget):
         self.plot = FigureCanvasQTAgg(self.figure)
         top = QHBoxLayout()
         top.addWidget(self.button)
-        top.addWidget(self.busy)
+        top.addWidget(self.spinner)
         top.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.summary)
         layout.addWidget(self.plot, 1)
         self.result: dict | None = None
+        self.busy = False
+        self._description = ""
         self.cell: tuple[int, int] | None = None  # the confusion-matrix cell shown
         self.plot.mpl_connect("button_press_event", self._on_click)
 
+    def start(self, description: str = "") -> None:
+        """Asks the engine to evaluate the canvas's model (``description`` names it), unless
+        an evaluation already runs."""
+        if self.busy:
+            return
+        self._description = description
+        self.set_busy(True)
+        self.request_evaluation.emit()
+
     def set_busy(self, busy: bool) -> None:
+        self.busy = busy
         self.button.setEnabled(not busy)
-        self.busy.setVisible(busy)
+        self.spinner.setVisible(busy)
         if busy:
             self.summary.setText("Evaluating on the test set…")
+        self.busy_changed.emit(busy)
 
     def show_error(self, message: str) -> None:
         self.set_busy(False)
         self.summary.setText(f"<span style='color:#c0392b'>{message}</span>")
 
-    def show_result(self, result: dict, description: str = "") -> None:
+    def show_result(self, result: dict, description: str | None = None) -> None:
         """Draws the confusion matrix and the most confident mistakes."""
+        description = self._description if description is None else description
         self.set_busy(False)
         self.result = result
         names = result["class_names"]
@@ -91,6 +112,7 @@ class EvaluationView(QWidget):
             f"{names[m['true']]}→{names[m['predicted']]} {100 * m['confidence']:.0f}%" for m in mistakes],
             "The mistakes it is surest of" if mistakes else "No mistakes.")
         self.plot.draw_idle()
+        self.shown.emit(result)
 
     def _draw_gallery(self, images, titles: list[str], heading: str) -> None:
         for axes in self._gallery:

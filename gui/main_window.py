@@ -11,13 +11,12 @@ from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QFrame, QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter, QStackedWidget,
                                QTabWidget, QWidget)
 
-from core.datasets import get_dataset_info
 from core.registry import get_arch
 from gui.canvas_panel import CanvasPanel
 from gui.collector import UiThreadCollector, freeze_long_lived_objects
 from gui.commands import make_action, warn
 from gui.compare_view import CompareView
-from gui.engine import Engine, next_request_id
+from gui.engine import Engine
 from gui.evaluation_view import EvaluationView
 from gui.explain_view import ActivationsView, Explainer
 from gui.files import ask_open, ask_save
@@ -48,10 +47,7 @@ class MainWindow(QMainWindow):
     """
 
     _engine_start = Signal()
-    request_summary = Signal(int, str, object, int, str, dict)
-    request_evaluation = Signal()
     request_export = Signal(str, str, str)  # source model file, destination, format
-    evaluation_shown = Signal(dict)
     request_load = Signal(str)
     request_save = Signal(str)
 
@@ -63,17 +59,12 @@ class MainWindow(QMainWindow):
         self.resize(min(1400, available.width()) if available else 1400,
                     min(820, available.height()) if available else 820)
         self.model_info: dict | None = None
-        self.last_summary: dict | None = None
-        self._summary_request = 0
-        self._summary_refused = False  # a summary request was refused while training
-        self._evaluating = False  # an evaluation is with the engine
 
         self._build_engine()
         self._build_ui()
         self._build_menus()
         self._connect()
-        self.refresh_summary()
-        self._update_training_context()
+        self.summary_view.follow(self.settings)
         self.library.set_folder(self.library_dir())
         self._engine_started = False
         self._painted = False
@@ -203,22 +194,24 @@ class MainWindow(QMainWindow):
         # Methods, not lambdas, for the engine's answers: PySide6 runs a lambda in the
         # emitting (engine) thread, and widgets may only be touched here.
         self._engine_start.connect(engine.start)
-        self.request_summary.connect(engine.summarize)
+        self.summary_view.requested.connect(engine.summarize)
         self.request_load.connect(engine.load_model)
         self.request_save.connect(engine.save_model)
-        self.request_evaluation.connect(engine.evaluate)
+        self.evaluation.request_evaluation.connect(engine.evaluate)
         self.request_export.connect(engine.export_model)
         engine.ready.connect(self._on_engine_ready)
         engine.devices.connect(self.settings.set_devices)
-        engine.summary_ready.connect(self._on_summary)
-        engine.summary_failed.connect(self._on_summary_failed)
+        engine.summary_ready.connect(self.summary_view.on_summary)
+        engine.summary_failed.connect(self.summary_view.on_summary_failed)
         engine.model_ready.connect(self._on_model_ready)
         engine.model_failed.connect(self._on_model_failed)
         engine.saved.connect(self._on_saved)
         engine.save_failed.connect(self._on_save_failed)
         engine.exported.connect(self._on_exported)
-        engine.evaluation_ready.connect(self._on_evaluation)
-        engine.evaluation_failed.connect(self._on_evaluation_failed)
+        engine.evaluation_ready.connect(self.evaluation.show_result)
+        engine.evaluation_failed.connect(self.evaluation.show_error)
+        self.evaluation.busy_changed.connect(lambda busy: self.evaluate_action.setEnabled(not busy))
+        self.evaluation_shown = self.evaluation.shown
 
         training.request_summary.connect(engine.summarize)
         engine.summary_ready.connect(training.on_summary)
@@ -246,11 +239,6 @@ class MainWindow(QMainWindow):
         self.library.export_requested.connect(self.request_export)
         self.evaluation.requested.connect(self.evaluate_model)
         self.settings.arch_changed.connect(self._on_arch_changed)
-        self.settings.dataset.currentIndexChanged.connect(self.refresh_summary)
-        self.settings.form.currentIndexChanged.connect(self.refresh_summary)
-        self.settings.batch_size.valueChanged.connect(self._update_training_context)
-        self.settings.limit.valueChanged.connect(self._update_training_context)
-        self.summary_view.requested.connect(self._request_summary)
 
     # ----------------------------------------------------------------- training
     @property
@@ -268,6 +256,11 @@ class MainWindow(QMainWindow):
     @property
     def last_result(self) -> dict | None:
         return self.training.last_result
+
+    @property
+    def last_summary(self) -> dict | None:
+        """The layer summary the Layers tab shows."""
+        return self.summary_view.last_summary
 
     @property
     def last_prediction(self) -> str | None:
@@ -298,11 +291,9 @@ class MainWindow(QMainWindow):
             message = self.statusBar().currentMessage()
             if message.startswith("Stopping") or (message.startswith("Training ") and message.endswith("…")):
                 self.statusBar().clearMessage()
-            if self._summary_refused:
-                # Only now: building a model competes for the interpreter lock with a
-                # training started right after this one (its first steps, the plots).
-                self._summary_refused = False
-                self.refresh_summary()
+            # Only now: building a model competes for the interpreter lock with a training
+            # started right after this one (its first steps, the plots).
+            self.summary_view.retry_if_refused()
 
     def _on_run_saved(self, path: str) -> None:
         self.library.refresh()
@@ -314,35 +305,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("TensorFlow ready.", 4000)
         freeze_long_lived_objects()
 
-    def refresh_summary(self):
-        """Shows the network the training settings describe (at the dataset's input)."""
-        info = get_dataset_info(self.settings.dataset.currentData())
-        self.summary_view.configure(self.settings.current_arch(), self.settings.current_form(),
-                                    info.input_shape, len(info.class_names))
-
-    def _request_summary(self, arch: str, input_shape, classes: int, form: str, options: dict):
-        self._summary_request = next_request_id()
-        self.request_summary.emit(self._summary_request, arch, input_shape, classes, form, options)
-
     def _on_arch_changed(self, arch: str):
         self.statusBar().showMessage(f"Settings set to {get_arch(arch).name}'s defaults.", 4000)
-        self.refresh_summary()
-
-    def _on_summary(self, request_id: int, summary: dict):
-        if request_id == self._summary_request:
-            self.summary_view.show_summary(summary)
-            self.last_summary = summary
-
-    def _on_summary_failed(self, request_id: int, message: str):
-        if request_id == self._summary_request:
-            self.summary_view.show_error(message)
-            self._summary_refused = True  # asked again when training ends
-
-    def _update_training_context(self, *_):
-        config = self.settings.config()
-        images = get_dataset_info(config.dataset).training_images(
-            config.limit, config.val_split if isinstance(config.val_split, float) else 0.1)
-        self.summary_view.set_training_context(images, self.settings.batch_size.value())
 
     def _on_model_ready(self, info: dict):
         self.model_info = info
@@ -363,23 +327,8 @@ class MainWindow(QMainWindow):
         elif self.is_training:
             self.evaluation.show_error("Training is running: evaluate when it has finished (the test "
                                        "accuracy is measured at the end of every run).")
-        elif not self._evaluating:
-            self._set_evaluating(True)
-            self.request_evaluation.emit()
-
-    def _set_evaluating(self, busy: bool) -> None:
-        self._evaluating = busy
-        self.evaluation.set_busy(busy)
-        self.evaluate_action.setEnabled(not busy)
-
-    def _on_evaluation(self, result: dict) -> None:
-        self._set_evaluating(False)
-        self.evaluation.show_result(result, (self.model_info or {}).get("description", ""))
-        self.evaluation_shown.emit(result)
-
-    def _on_evaluation_failed(self, message: str) -> None:
-        self._set_evaluating(False)
-        self.evaluation.show_error(message)
+        else:
+            self.evaluation.start(self.model_info.get("description", ""))
 
     # ----------------------------------------------------------------- library
     def library_dir(self) -> str:

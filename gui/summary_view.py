@@ -12,12 +12,13 @@ from PySide6.QtWidgets import (
 )
 
 from core.compare import write_text_atomically
-from core.datasets import DATASETS
+from core.datasets import DATASETS, get_dataset_info
 from core.registry import ARCHITECTURES, default_input, get_arch
 from core.summary import (
     COLUMNS, LayerRow, ModelSummary, estimate_training, format_bytes, format_count, format_seconds,
     format_shape, format_table, row_cells, to_csv,
 )
+from gui.engine import next_request_id
 from gui.files import ask_save, with_suffix
 
 BLOCK_COLOURS = {"block": "#deebf7", "inception": "#e5f5e0", "stage": "#fee6ce", "aux": "#f2f0f7",
@@ -131,14 +132,18 @@ class SummaryView(QWidget):
     network drawn as blocks, for a tab of its own.
 
     Signals:
-        requested(arch, input_shape, classes, form, options): build this summary.
+        requested(request_id, arch, input_shape, classes, form, options): build this
+            summary (answered by :meth:`on_summary` or :meth:`on_summary_failed`).
     """
 
-    requested = Signal(str, object, int, str, dict)
+    requested = Signal(int, str, object, int, str, dict)
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.summary: ModelSummary | None = None
+        self.last_summary: dict | None = None  # the engine's answer shown now
+        self._request = 0
+        self._refused = False  # a request was refused (TensorFlow was busy training)
         self.arch = next(iter(ARCHITECTURES))
         self.images, self.batch_size = DATASETS["mnist"].training_images(), 64  # until told
 
@@ -272,7 +277,50 @@ class SummaryView(QWidget):
             return
         self.input_error.setText("")
         self.totals.setText("Building the model…")
-        self.requested.emit(self.arch, shape, self.classes.value(), self.form.currentData(), self.options())
+        self._request = next_request_id()
+        self.requested.emit(self._request, self.arch, shape, self.classes.value(), self.form.currentData(),
+                            self.options())
+
+    def on_summary(self, request_id: int, data: dict) -> None:
+        if request_id == self._request:
+            self.last_summary = data
+            self.show_summary(data)
+
+    def on_summary_failed(self, request_id: int, message: str) -> None:
+        if request_id == self._request:
+            self.show_error(message)
+            self._refused = True
+
+    def follow(self, settings) -> None:
+        """Shows the network the training ``settings`` (a SettingsPanel) describe, at their
+        dataset's input, and their cost per epoch; from now on and as they change."""
+        def show():
+            info = get_dataset_info(settings.dataset.currentData())
+            self.configure(settings.current_arch(), settings.current_form(), info.input_shape,
+                           len(info.class_names))
+
+        def context():
+            config = settings.config()
+            split = config.val_split if isinstance(config.val_split, float) else 0.1
+            limit = config.limit if isinstance(config.limit, int) else None
+            self.set_training_context(get_dataset_info(config.dataset).training_images(limit, split),
+                                      settings.batch_size.value())
+
+        self._show_settings = show
+        for signal in (settings.arch_changed, settings.dataset.currentIndexChanged,
+                       settings.form.currentIndexChanged):
+            signal.connect(show)
+        for signal in (settings.batch_size.valueChanged, settings.limit.valueChanged,
+                       settings.dataset.currentIndexChanged):
+            signal.connect(context)
+        show()
+        context()
+
+    def retry_if_refused(self) -> None:
+        """Asks again for a summary that was refused while TensorFlow trained."""
+        if self._refused:
+            self._refused = False
+            self._show_settings()
 
     # ---------------------------------------------------------------- display
     def show_summary(self, data: dict) -> None:

@@ -133,7 +133,7 @@ def test_evaluate_with_ctrl_e_and_click_a_confusion(window, qtbot):
     view = window.evaluation
     with qtbot.waitSignal(window.evaluation_shown, timeout=120_000) as shown:
         key(qtbot, window, "Ctrl+E")
-        assert window.tabs.currentWidget() is view and view.busy.isVisible()
+        assert window.tabs.currentWidget() is view and view.spinner.isVisible()
         key(qtbot, window, "Ctrl+E")  # while it runs: not a second evaluation
         assert not menu_action(window, "Train > Evaluate on the test set").isEnabled()
         assert not button(view, "Evaluate on the test set").isEnabled()

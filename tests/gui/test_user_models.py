@@ -40,7 +40,8 @@ def test_models_tab_select_rename_export_delete_open(window, qtbot, library, dia
                                  ("TensorFlow Lite", "phone", "phone.tflite")):
         dialogs.save = str(tmp_path / name)
         menu[label].trigger()
-        qtbot.waitUntil(lambda: "Exported" in view.status.text() and written in view.status.text(), timeout=90_000)
+        qtbot.waitUntil(lambda: "Export" in view.status.text() and written in view.status.text(), timeout=90_000)
+        assert "Exported" in view.status.text(), view.status.text()
         assert (tmp_path / written).exists(), label
     # Delete: Cancel keeps it, Yes deletes it.
     dialogs.question = QMessageBox.StandardButton.Cancel
