@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     from core.datasets import DATASETS
     from core.registry import ARCHITECTURES
     from core.schedules import SCHEDULES
-    from core.training import OPTIMIZERS
+    from core.config import OPTIMIZERS
 
     parser = argparse.ArgumentParser(
         prog="main.py", description="CNN Studio: train, read and try image classifiers.",
@@ -287,7 +287,8 @@ def cmd_train(args) -> int:
     from core.modelio import ModelFileError, build_metadata, save_model
     from core.registry import get_arch
     from core.distribute import WorkerFailure, is_chief
-    from core.training import SettingsError, TrainConfig, TrainingDiverged, TrainingOutOfMemory, run_training
+    from core.config import SettingsError, TrainConfig
+    from core.training import run_training, TrainingDiverged, TrainingOutOfMemory
 
     try:
         options = _model_options(args)

@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 def main() -> None:
     from core.datasets import load_dataset
     from core.registry import ARCHITECTURES
-    from core.training import TrainConfig, run_training
+    from core.config import TrainConfig
+    from core.training import run_training
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("archs", nargs="*", default=list(ARCHITECTURES))

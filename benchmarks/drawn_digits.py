@@ -56,7 +56,8 @@ def main(argv=None) -> int:
 
     from core.datasets import load_dataset
     from core.inference import Predictor
-    from core.training import TrainConfig, run_training
+    from core.config import TrainConfig
+    from core.training import run_training
 
     data = load_dataset("mnist", val_split=0.1, seed=args.seed)
     optdigits = np.load(ROOT / "benchmarks" / "data" / "optdigits.npz")

@@ -68,7 +68,7 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication
 
     from core.datasets import load_dataset
-    from core.training import TrainConfig
+    from core.config import TrainConfig
     from gui.main_window import MainWindow
 
     qapp = QApplication([])

@@ -100,7 +100,7 @@ def main() -> None:
 
     from core.datasets import load_dataset
     from core.device import load_tensorflow
-    from core.training import TrainConfig
+    from core.config import TrainConfig
 
     load_tensorflow()
     data = load_dataset("mnist", val_split=0.0, limit=args.limit)

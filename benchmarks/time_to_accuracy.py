@@ -26,7 +26,8 @@ def time_to_accuracy(arch: str, data, target: float, seed: int, max_epochs: int 
     """(seconds to the first epoch end at ``target``, that epoch, accuracies per epoch)."""
     from core.evaluation import evaluate_classifier
     from core.registry import build_model
-    from core.training import TrainConfig, run_training
+    from core.config import TrainConfig
+    from core.training import run_training
 
     config = TrainConfig.for_arch(arch, seed=seed, epochs=max_epochs)
     start = time.perf_counter()
@@ -64,7 +65,7 @@ def main() -> None:
 
     from core.datasets import load_dataset
     from core.device import load_tensorflow
-    from core.training import TrainConfig
+    from core.config import TrainConfig
 
     load_tensorflow()
     config = TrainConfig.for_arch(args.arch)

@@ -225,16 +225,13 @@ def resolve_device(name: str) -> str | None:
 
 @contextmanager
 def device_scope(name: str):
-    """Places the models built and trained inside on the named device."""
+    """Places the models built and trained inside on the named device. ("all" is not a
+    device but the mirrored strategy: :func:`core.distribute.training_scope` makes it.)"""
+    if name == "all":
+        raise ValueError("'all' trains with the mirrored strategy: use core.distribute.training_scope")
     device = resolve_device(name)
     if device is None:
         yield
-        return
-    if device == "all":
-        from core.distribute import mirrored_strategy
-
-        with mirrored_strategy().scope():
-            yield
         return
     tf = load_tensorflow()
     with tf.device(device):

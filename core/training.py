@@ -5,242 +5,38 @@ and scripts::
 
     config = TrainConfig(arch="lenet5", epochs=3)
     result = run_training(config, on_epoch=print)
+
+The settings and their checks are in :mod:`core.config`, the augmentation in
+:mod:`core.augment`, the callbacks in :mod:`core.callbacks`.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Callable
 
-import numpy as np
-
-from core.datasets import DATASETS, Dataset, load_dataset
+from core.augment import augmented_batches
+from core.callbacks import checkpoint_callback_class, output_names, progress_callback_class, stop_agreement
+from core.config import SettingsError, TrainConfig
+from core.datasets import Dataset, load_dataset
 from core.device import graph_lock
-from core.distribute import DEFAULT_WORKER_TIMEOUT, WorkerFailure, check_strategy, is_chief, is_worker_failure
-from core.registry import ARCHITECTURES, get_arch
-from core.schedules import PLATEAU_FACTOR, PLATEAU_PATIENCE, SCHEDULES, make_schedule
-
-OPTIMIZERS = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
-MIXED_PRECISION = {
-    "off": "Off (float32)",
-    "auto": "Automatic (float16 on a GPU, bfloat16 on a CPU)",
-    "float16": "float16 (GPU)",
-    "bfloat16": "bfloat16",
-}
+from core.distribute import WorkerFailure, is_chief, is_worker_failure
+from core.registry import get_arch
+from core.schedules import PLATEAU_FACTOR, PLATEAU_PATIENCE, make_schedule
 
 BatchCallback = Callable[[dict], None]
 EpochCallback = Callable[[dict], None]
 SnapshotCallback = Callable[[list], None]
 
 
-class SettingsError(ValueError):
-    """Training settings that cannot be used.
-
-    Attributes:
-        errors: maps each bad field of :class:`TrainConfig` to a message for the user.
-    """
-
-    def __init__(self, errors: dict[str, str]):
-        self.errors = dict(errors)
-        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
-
-
 class TrainingDiverged(RuntimeError):
-    """The loss became NaN, infinite or enormous (see :data:`DIVERGED_LOSS`)."""
+    """The loss became NaN, infinite or enormous (see :data:`core.callbacks.DIVERGED_LOSS`)."""
 
 
 class TrainingOutOfMemory(RuntimeError):
     """The device ran out of memory during training."""
-
-
-def tensorboard_available() -> bool:
-    """Whether TensorBoard logs can be written (TensorFlow 2.21 no longer installs it)."""
-    import importlib.util
-
-    return importlib.util.find_spec("tensorboard") is not None
-
-
-@dataclass
-class TrainConfig:
-    """Everything that decides a training run.
-
-    Attributes (besides the obvious ones):
-        momentum, nesterov: of SGD (the other optimisers ignore them).
-        weight_decay: decoupled weight decay of the optimiser (0 for none).
-        schedule: one of :data:`core.schedules.SCHEDULES`.
-        warmup: epochs of linear warm-up at the start (not with ``plateau``).
-        augment: random stroke widths, shifts, rotations and zoom of a share
-            (:data:`AUGMENT_FRACTION`) of the training images; on by default for digit
-            datasets (see :meth:`for_arch`).
-        early_stopping: stop when the validation loss has not improved for this many
-            epochs and keep the best weights (0: off).
-        device: ``"auto"``, or a TensorFlow device such as ``"cpu"``, ``"gpu:0"``;
-            ``"all"`` is the mirrored strategy over every local GPU (or CPU device).
-        strategy: one of :data:`core.distribute.STRATEGIES` (``default``, ``mirrored``,
-            ``multiworker``).
-        devices: the devices mirrored training uses (empty: every local GPU, else CPU).
-        workers, worker_index: every worker's ``host:port`` and this one's place in that
-            list, for multi-worker training (worker 0 is the chief and writes the files).
-        worker_timeout: seconds a worker waits for the others before it gives up.
-        scale_lr: multiply the learning rate by the number of replicas (the linear
-            scaling rule of Goyal et al., 2017), since the batch is the global batch.
-        mixed_precision: one of :data:`MIXED_PRECISION`.
-        checkpoint: a ``.keras`` path where the best model so far is written after each
-            epoch that improves it (None: no checkpoint).
-        tensorboard: a folder for TensorBoard logs (None: no logs).
-    """
-
-    arch: str = "lenet5"
-    form: str = "compact"
-    options: dict = field(default_factory=dict)
-    dataset: str = "mnist"
-    epochs: int = 5
-    batch_size: int = 128
-    optimizer: str = "adam"
-    learning_rate: float = 4e-3
-    momentum: float = 0.9
-    nesterov: bool = False
-    weight_decay: float = 0.0
-    schedule: str = "cosine"
-    warmup: int = 0
-    augment: bool = False
-    early_stopping: int = 0
-    val_split: float = 0.1
-    limit: int | None = None
-    seed: int = 0
-    device: str = "auto"
-    mixed_precision: str = "off"
-    checkpoint: str | None = None
-    tensorboard: str | None = None
-    strategy: str = "default"
-    devices: list = field(default_factory=list)
-    workers: list = field(default_factory=list)
-    worker_index: int = 0
-    worker_timeout: float = DEFAULT_WORKER_TIMEOUT
-    scale_lr: bool = False
-
-    @classmethod
-    def for_arch(cls, arch: str, **overrides) -> "TrainConfig":
-        """The architecture's default settings, with ``overrides`` applied.
-
-        Digit datasets train with augmentation by default: their models must read drawings.
-        """
-        from core.datasets import is_digit_dataset
-
-        d = get_arch(arch).defaults
-        values = dict(
-            arch=arch, epochs=d.epochs, batch_size=d.batch_size, optimizer=d.optimizer,
-            learning_rate=d.learning_rate, schedule=d.schedule,
-            augment=is_digit_dataset(overrides.get("dataset") or cls.dataset),
-        )
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
-
-    def model_options(self) -> dict:
-        """Keyword arguments of :func:`core.registry.build_model` besides shape and classes.
-
-        GoogLeNet trains with its auxiliary heads, as in the paper.
-        """
-        options = dict(self.options)
-        if self.arch in ARCHITECTURES and "aux" in ARCHITECTURES[self.arch].options:
-            options["aux"] = True
-        return {"form": self.form, **options}
-
-    def errors(self) -> dict[str, str]:
-        """Returns a message for every field that cannot be used (empty when all can)."""
-        errors: dict[str, str] = {}
-
-        def integer(name, low, high):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                errors[name] = f"must be a whole number from {low} to {high}, not {value!r}"
-            elif not low <= value <= high:
-                errors[name] = f"must be from {low} to {high}, not {value}"
-
-        def number(name, low, high, low_open=True):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-                errors[name] = f"must be a number, not {value!r}"
-            elif not math.isfinite(value):
-                errors[name] = f"must be a finite number, not {value}"
-            elif (value <= low if low_open else value < low) or value > high:
-                bracket = "(" if low_open else "["
-                errors[name] = f"must be in {bracket}{low:g}, {high:g}], not {value:g}"
-
-        if self.arch not in ARCHITECTURES:
-            errors["arch"] = f"unknown architecture {self.arch!r}; choose one of {', '.join(ARCHITECTURES)}"
-        elif not isinstance(self.options, dict) or set(self.options) - set(ARCHITECTURES[self.arch].options):
-            allowed = ", ".join(ARCHITECTURES[self.arch].options) or "none"
-            errors["options"] = f"{self.arch} takes the options {allowed}, not {self.options!r}"
-        if self.form not in ("reference", "compact"):
-            errors["form"] = f"must be 'reference' or 'compact', not {self.form!r}"
-        if self.dataset not in DATASETS:
-            errors["dataset"] = f"unknown dataset {self.dataset!r}; choose one of {', '.join(DATASETS)}"
-        integer("epochs", 1, 1000)
-        integer("batch_size", 1, 65536)
-        if self.optimizer not in OPTIMIZERS:
-            errors["optimizer"] = f"must be one of {', '.join(OPTIMIZERS)}, not {self.optimizer!r}"
-        number("learning_rate", 0.0, 10.0)
-        number("momentum", 0.0, 0.999, low_open=False)
-        if not isinstance(self.nesterov, bool):
-            errors["nesterov"] = f"must be true or false, not {self.nesterov!r}"
-        elif self.nesterov and self.optimizer == "sgd" and self.momentum == 0:
-            errors["nesterov"] = "needs a momentum above 0"
-        number("weight_decay", 0.0, 0.1, low_open=False)
-        if self.schedule not in SCHEDULES:
-            errors["schedule"] = f"must be one of {', '.join(SCHEDULES)}, not {self.schedule!r}"
-        integer("warmup", 0, 1000)
-        if "warmup" not in errors and "epochs" not in errors and self.warmup:
-            if self.warmup >= self.epochs:
-                errors["warmup"] = f"must be fewer epochs than the run ({self.epochs}), not {self.warmup}"
-            elif self.schedule == "plateau":
-                errors["warmup"] = "works with the constant, step and cosine schedules, not with plateau"
-        if not isinstance(self.augment, bool):
-            errors["augment"] = f"must be true or false, not {self.augment!r}"
-        integer("early_stopping", 0, 1000)
-        number("val_split", 0.0, 0.5, low_open=False)
-        if "val_split" not in errors and self.val_split == 0 and "early_stopping" not in errors \
-                and self.early_stopping:
-            errors["early_stopping"] = "watches the validation loss: set a validation split above 0"
-        if self.limit is not None:
-            integer("limit", 2, 10_000_000)
-        integer("seed", 0, 2**31 - 1)
-        from core.device import check_device_name
-
-        problem = check_device_name(self.device)
-        if problem:
-            errors["device"] = problem
-        errors.update(check_strategy(self.strategy, self.device, self.devices, self.workers,
-                                     self.worker_index, self.worker_timeout))
-        if not isinstance(self.scale_lr, bool):
-            errors["scale_lr"] = f"must be true or false, not {self.scale_lr!r}"
-        if self.mixed_precision not in MIXED_PRECISION:
-            errors["mixed_precision"] = f"must be one of {', '.join(MIXED_PRECISION)}, not {self.mixed_precision!r}"
-        for name in ("checkpoint", "tensorboard"):
-            value = getattr(self, name)
-            if value is not None and (not isinstance(value, str) or not value.strip()):
-                errors[name] = f"must be a path, not {value!r}"
-        if "tensorboard" not in errors and self.tensorboard and not tensorboard_available():
-            errors["tensorboard"] = ("needs the TensorBoard package, which is not installed: "
-                                     "run `.venv/bin/pip install tensorboard`, or leave the log folder empty")
-        if "checkpoint" not in errors and self.checkpoint and not self.checkpoint.endswith(".keras"):
-            errors["checkpoint"] = f"model files end in .keras, not {self.checkpoint!r}"
-        return errors
-
-    def validate(self) -> None:
-        """Raises :class:`SettingsError` unless every field can be used."""
-        errors = self.errors()
-        if errors:
-            raise SettingsError(errors)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def field_names(cls) -> list[str]:
-        return [f.name for f in fields(cls)]
 
 
 @dataclass
@@ -305,11 +101,6 @@ def make_optimizer(config: TrainConfig, steps_per_epoch: int, replicas: int = 1)
 AUX_LOSS_WEIGHT = 0.3
 
 
-def output_names(model) -> list[str]:
-    """Names of the model's outputs: the main one first, then auxiliary heads."""
-    return [t._keras_history.operation.name for t in model.outputs]
-
-
 def compile_model(model, config: TrainConfig, steps_per_epoch: int, replicas: int = 1) -> None:
     """Compiles for integer labels; auxiliary heads get loss weight 0.3 (GoogLeNet)."""
     names = output_names(model)
@@ -368,311 +159,6 @@ def targets(model, y):
     """Labels in the structure the model's outputs need (one copy per head)."""
     names = output_names(model)
     return y if len(names) == 1 else {n: y for n in names}
-
-
-def main_metrics(logs: dict, main_output: str) -> dict:
-    """``loss``, ``accuracy``, ``val_loss``, ``val_accuracy`` of the main output.
-
-    Keras names a multi-output model's accuracy after the output
-    (``predictions_accuracy``); the loss is the weighted total, as trained.
-    """
-    out = {}
-    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
-        prefix = "val_" if key.startswith("val_") else ""
-        for candidate in (key, f"{prefix}{main_output}_{key[len(prefix):]}"):
-            if candidate in logs:
-                out[key] = float(logs[candidate])
-                break
-    return out
-
-
-#: Cross-entropy stays below about 16 (probabilities are clipped at 1e-7); a loss above
-#: this comes from weights that blew up (through the L2 terms), which never recovers.
-DIVERGED_LOSS = 1e6
-
-
-def diverged(loss: float) -> bool:
-    """Whether a training loss means the run has diverged (NaN, infinite or exploded)."""
-    return not math.isfinite(loss) or loss > DIVERGED_LOSS
-
-
-def _progress_callback_class():
-    import keras
-
-    class Progress(keras.callbacks.Callback):
-        """Turns Keras's callbacks into plain-data progress at a bounded rate.
-
-        Per-batch values are read (which waits for the step) at most every
-        ``interval`` seconds, so reporting does not slow training. The loss reported per
-        batch is the mean over the batches since the previous report.
-        """
-
-        def __init__(self, epochs, steps, batch_size, n_train, interval, on_batch, on_epoch,
-                     on_snapshot, should_stop, should_pause=None, agree=None):
-            super().__init__()
-            # Multi-worker: every worker must stop after the same batch, or the others
-            # wait for it in vain; `agree` turns this worker's wish into the cluster's.
-            self.agree = agree
-            self.should_pause = should_pause or (lambda: False)
-            self.paused_seconds = 0.0
-            self.epochs, self.steps, self.batch_size = epochs, steps, batch_size
-            self.n_train = n_train
-            self.interval = interval
-            self.on_batch, self.on_epoch, self.on_snapshot = on_batch, on_epoch, on_snapshot
-            self.should_stop = should_stop or (lambda: False)
-            self.stop_requested = False  # training ends after this epoch (or within it)
-            self.cut_short = False  # it ended within the epoch's training batches
-            self.diverged = False
-            self.history: dict[str, list[float]] = {}
-            self.epochs_completed = 0
-            self.train_start = None
-            self.images_seen = 0
-
-        def _stop(self):
-            self.stop_requested = True
-            self.cut_short = True
-            self.model.stop_training = True
-
-        def on_train_begin(self, logs=None):
-            self.train_start = time.perf_counter()
-            self.main_output = output_names(self.model)[0]
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.epoch = epoch
-            self.epoch_start = self.last_report = time.perf_counter()
-            self.last_sum = 0.0
-            self.last_acc_sum = 0.0
-            self.last_seen = 0
-            self.last_batch = 0
-
-        def _wait_while_paused(self):
-            """Sleeps (no CPU used) while paused; the pause does not count as training time."""
-            if not self.should_pause() or self.should_stop():
-                return
-            began = time.perf_counter()
-            while self.should_pause() and not self.should_stop():
-                time.sleep(0.05)
-            paused = time.perf_counter() - began
-            self.paused_seconds += paused
-            self.epoch_start += paused
-            self.train_start += paused
-
-        def learning_rate(self) -> float:
-            """The optimiser's current learning rate (after schedule and plateau drops)."""
-            try:
-                return float(np.asarray(self.model.optimizer.learning_rate))
-            except (AttributeError, TypeError, ValueError):
-                return float("nan")
-
-        def on_train_batch_end(self, batch, logs=None):
-            done = batch + 1
-            self._wait_while_paused()
-            stop = self.should_stop()
-            if self.agree is not None:
-                stop = self.agree(stop)
-            if stop:
-                self._stop()
-            now = time.perf_counter()
-            if now - self.last_report < self.interval and done < self.steps:
-                return
-            seen = min(done * self.batch_size, self.n_train)
-            metrics = main_metrics(logs, self.main_output)
-            loss = metrics["loss"]
-            acc = metrics.get("accuracy", float("nan"))
-            recent = seen - self.last_seen
-            # Keras reports the running mean over the epoch: recover the mean since the
-            # previous report from the running sums.
-            recent_loss = (loss * seen - self.last_sum) / recent if recent else loss
-            recent_acc = (acc * seen - self.last_acc_sum) / recent if recent else acc
-            if diverged(loss):
-                self.diverged = True
-                self._stop()
-            elapsed_epoch = now - self.epoch_start
-            rate = seen / elapsed_epoch if elapsed_epoch > 0 else 0.0
-            if self.on_batch:
-                self.on_batch({
-                    "epoch": self.epoch, "epochs": self.epochs,
-                    "batch": done, "batches": self.steps,
-                    "loss": recent_loss, "accuracy": recent_acc,
-                    "epoch_loss": loss, "epoch_accuracy": acc,
-                    "images_per_second": rate,
-                    "learning_rate": self.learning_rate(),
-                    "elapsed": now - self.train_start,
-                    "progress": (self.epoch + done / self.steps) / self.epochs,
-                })
-            self.last_report, self.last_seen = now, seen
-            self.last_sum, self.last_acc_sum = loss * seen, acc * seen
-
-        def on_test_batch_begin(self, batch, logs=None):
-            if self.agree is None and self.should_stop():
-                if self.cut_short:  # the epoch is incomplete: its validation is not needed
-                    self.model.stop_evaluating = True
-                elif not self.stop_requested:
-                    # A stop during validation: every training batch of the epoch is done,
-                    # so the epoch counts; validation finishes and no epoch follows.
-                    self.stop_requested = True
-                    self.model.stop_training = True
-
-        def on_epoch_end(self, epoch, logs=None):
-            logs = dict(logs or {})
-            seconds = time.perf_counter() - self.epoch_start
-            seen = self.last_seen if self.cut_short else self.n_train
-            info = {
-                "epoch": epoch, "epochs": self.epochs, "seconds": seconds,
-                "images_per_second": seen / seconds if seconds > 0 else 0.0,
-                "complete": not self.cut_short,
-                "learning_rate": self.learning_rate(),
-            }
-            info.update(main_metrics(logs, self.main_output))
-            self.images_seen += seen
-            if diverged(info.get("loss", 0.0)):
-                self.diverged = True
-                self._stop()
-                return
-            if not self.cut_short:
-                self.epochs_completed = epoch + 1
-                for key in ("loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"):
-                    if key in info:
-                        self.history.setdefault(key, []).append(info[key])
-                if self.on_snapshot:
-                    self.on_snapshot(self.model.get_weights())
-            if self.on_epoch:
-                self.on_epoch(info)
-
-    return Progress
-
-
-# Mild on purpose: ±10% of each, tried, cost more MNIST accuracy and read other
-# handwriting worse (benchmarks/drawn_digits.py).
-AUGMENT_SHIFT = 0.05  # of the image side
-AUGMENT_ROTATION = 5 / 360  # of a turn: ±5 degrees
-AUGMENT_ZOOM = 0.05
-#: The share of training images augmented (a new draw every batch). All of them cost
-#: MNIST accuracy (98.8% after LeNet-5's 5 epochs instead of 99.3%); 30% keeps 99.1-99.2%
-#: and still reads other handwriting far better (benchmarks/drawn_digits.py).
-AUGMENT_FRACTION = 0.3
-
-
-def stroke_width_change(images, choice):
-    """Thins (``choice`` 0) or thickens (2) the strokes of white-on-black images by a pixel
-    on each side (grey-level erosion or dilation, 3×3), or leaves them (1); ``choice`` has
-    one value per image, shape (N, 1, 1, 1). People draw with pens thinner and thicker
-    than MNIST's."""
-    import tensorflow as tf
-
-    thick = tf.nn.max_pool2d(images, 3, 1, "SAME")
-    thin = -tf.nn.max_pool2d(-images, 3, 1, "SAME")
-    return tf.where(choice == 0, thin, tf.where(choice == 2, thick, images))
-
-
-def random_geometry(seed, n, height: int, width: int):
-    """For ``n`` images, the rows ``(n, 8)`` of a projective transform each: a random
-    rotation (±5°), zoom (±5%) and shift (±5% of the side) about the centre, one matrix
-    for all three (a single resampling)."""
-    import tensorflow as tf
-
-    u = tf.random.stateless_uniform([n, 4], seed=seed, minval=-1.0, maxval=1.0)
-    angle = u[:, 0] * (AUGMENT_ROTATION * 2 * math.pi)
-    scale = 1.0 + u[:, 1] * AUGMENT_ZOOM
-    dx, dy = u[:, 2] * AUGMENT_SHIFT * width, u[:, 3] * AUGMENT_SHIFT * height
-    cx, cy = (width - 1) / 2, (height - 1) / 2
-    # Output pixel (x, y) reads input pixel (a0 x + a1 y + a2, b0 x + b1 y + b2).
-    a0, a1 = scale * tf.cos(angle), -scale * tf.sin(angle)
-    b0, b1 = scale * tf.sin(angle), scale * tf.cos(angle)
-    a2, b2 = cx - a0 * cx - a1 * cy - dx, cy - b0 * cx - b1 * cy - dy
-    zeros = tf.zeros_like(a0)
-    return tf.stack([a0, a1, a2, b0, b1, b2, zeros, zeros], axis=1)
-
-
-def augment_batch(images, seed):
-    """Augments :data:`AUGMENT_FRACTION` of a batch of white-on-black images (N, H, W, C),
-    float: a random stroke width, rotation, zoom and shift each, black filling in; the
-    other images are returned unchanged. Stateless: the same ``seed`` (two integers)
-    gives the same batch, in any thread and under any distribution strategy."""
-    import tensorflow as tf
-
-    height, width = int(images.shape[1]), int(images.shape[2])
-    seeds = tf.random.experimental.stateless_split(seed, 3)
-    picked = tf.random.stateless_uniform([tf.shape(images)[0]], seed=seeds[0]) < AUGMENT_FRACTION
-    where = tf.where(picked)  # (k, 1): only these are resampled, the costly part
-    chosen = tf.gather_nd(images, where)
-    k = tf.shape(chosen)[0]
-    choice = tf.random.stateless_uniform([k, 1, 1, 1], seed=seeds[1], minval=0, maxval=3, dtype=tf.int32)
-    changed = tf.raw_ops.ImageProjectiveTransformV3(
-        images=stroke_width_change(chosen, choice),
-        transforms=random_geometry(seeds[2], k, height, width),
-        output_shape=[height, width], fill_value=0.0, interpolation="BILINEAR", fill_mode="CONSTANT")
-    return tf.tensor_scatter_nd_update(images, where, changed)
-
-
-def _augmented_batches(x, y, batch_size: int, seed: int):
-    """A shuffled, augmented, prefetched ``tf.data`` pipeline over tensors in memory.
-
-    Batches are gathered by shuffled indices (no per-image work), and each is augmented
-    with its own pair of seeds from a seeded random stream that differs every epoch:
-    the same seed gives the same curves, and the map may run in parallel.
-    """
-    import tensorflow as tf
-
-    n = int(x.shape[0])
-    indices = tf.data.Dataset.range(n).shuffle(n, seed=seed, reshuffle_each_iteration=True).batch(batch_size)
-    seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2, drop_remainder=True)
-    data = tf.data.Dataset.from_tensors((x, y)).repeat()  # shared, not copied per batch
-
-    def transform(batch, pair, arrays):
-        images, labels = arrays
-        picked = tf.nest.map_structure(lambda t: tf.gather(t, batch), labels)
-        return augment_batch(tf.gather(images, batch), pair), picked
-
-    ds = tf.data.Dataset.zip((indices, seeds, data))
-    ds = ds.map(transform, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    return ds.prefetch(tf.data.AUTOTUNE)
-
-
-def _stop_agreement(config):
-    """For multi-worker runs: a function that all workers call after each batch with
-    whether they want to stop, and that returns True on all of them if any one does."""
-    import tensorflow as tf
-
-    from core.distribute import get_strategy
-
-    strategy = get_strategy(config)
-
-    def agree(stop: bool) -> bool:
-        votes = strategy.reduce("SUM", tf.constant(1.0 if stop else 0.0), axis=None)
-        return float(votes) > 0
-
-    return agree
-
-
-def _checkpoint_callback_class():
-    import keras
-
-    class BestCheckpoint(keras.callbacks.Callback):
-        """Writes the model atomically after each epoch that lowers the watched loss."""
-
-        def __init__(self, path, monitor, metadata, export):
-            super().__init__()
-            self.path, self.monitor, self.metadata = path, monitor, metadata
-            self.export = export
-            self.best = math.inf
-            self.error = None
-
-        def on_epoch_end(self, epoch, logs=None):
-            value = (logs or {}).get(self.monitor)
-            if value is None or not math.isfinite(value) or value >= self.best:
-                return
-            self.best = float(value)
-            from core.modelio import ModelFileError, save_model
-
-            metadata = {**self.metadata, "epochs_completed": epoch + 1, self.monitor: self.best,
-                        "checkpoint": True}
-            try:
-                save_model(self.export(self.model), self.path, metadata)
-            except ModelFileError as e:  # training goes on; the final save can go elsewhere
-                self.error = str(e)
-
-    return BestCheckpoint
 
 
 def train_model(
@@ -753,10 +239,10 @@ def train_model(
     if n_val:
         validation = (host_tensor(data.x_val[:n_val]), targets(model, host_tensor(data.y_val[:n_val], None)))
     monitor = "val_loss" if validation else "loss"
-    progress = _progress_callback_class()(
+    progress = progress_callback_class()(
         config.epochs, steps, config.batch_size, n_train, report_interval,
         on_batch, on_epoch, on_snapshot, should_stop, should_pause,
-        agree=_stop_agreement(config) if config.strategy == "multiworker" else None,
+        agree=stop_agreement(config) if config.strategy == "multiworker" else None,
     )
     callbacks = [progress]
     if config.early_stopping:
@@ -767,7 +253,7 @@ def train_model(
             monitor=monitor, factor=PLATEAU_FACTOR, patience=PLATEAU_PATIENCE, min_lr=1e-7))
     checkpoint = None
     if config.checkpoint and chief:  # one writer: the other workers hold the same weights
-        checkpoint = _checkpoint_callback_class()(config.checkpoint, monitor, {
+        checkpoint = checkpoint_callback_class()(config.checkpoint, monitor, {
             "arch": config.arch, "arch_name": get_arch(config.arch).name, "dataset": config.dataset,
             "class_names": list(data.info.class_names), "input_shape": list(data.input_shape),
             "config": config.to_dict(),
@@ -788,7 +274,7 @@ def train_model(
             compile_model(model, config, steps, replicas)
             build_metrics_eagerly(model, x_train[:replicas], targets(model, y_train[:replicas]))
             if config.augment:
-                inputs = (_augmented_batches(x_train, targets(model, y_train), config.batch_size,
+                inputs = (augmented_batches(x_train, targets(model, y_train), config.batch_size,
                                              config.seed),)
                 fit_args = {"shuffle": False}  # the pipeline shuffles
             else:
@@ -890,4 +376,3 @@ def run_training(
             scores = evaluate_classifier(result.model, data.x_test, data.y_test)
         result.test_loss, result.test_accuracy = scores["loss"], scores["accuracy"]
     return result
-

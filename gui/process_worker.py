@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, QTimer, Signal, Slot
 
-from core.training import TrainConfig
+from core.config import TrainConfig
 
 MAIN = Path(__file__).resolve().parent.parent / "main.py"
 #: After asking the child to stop, how long to wait before killing it (window closing).

@@ -13,7 +13,7 @@ from core.device import check_on_devices
 from core.distribute import STRATEGIES
 from core.registry import ARCHITECTURES, DEFAULT_ARCH, get_arch
 from core.schedules import SCHEDULES
-from core.training import MIXED_PRECISION, OPTIMIZERS, TrainConfig
+from core.config import MIXED_PRECISION, OPTIMIZERS, TrainConfig
 from gui.files import ask_folder
 
 #: Settings that are numbers typed as text (so that "abc" or "nan" get a message).

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from core.training import TrainConfig
+from core.config import TrainConfig
 from gui.threads import pin_python_thread_state
 
 log = logging.getLogger("cnn_studio")
@@ -22,7 +22,8 @@ log = logging.getLogger("cnn_studio")
 def describe_failure(error: BaseException) -> str:
     """A message for the user, saying what to do next."""
     from core.datasets import DatasetUnavailableError
-    from core.training import SettingsError, TrainingDiverged, TrainingOutOfMemory
+    from core.config import SettingsError
+    from core.training import TrainingDiverged, TrainingOutOfMemory
 
     if isinstance(error, SettingsError):
         return "Cannot train with these settings: " + "; ".join(

@@ -208,7 +208,7 @@ def test_the_window_passes_every_model_option_to_a_training_process():
     from gui.process_worker import train_arguments
     from main import _model_options, build_parser
 
-    from core.training import TrainConfig
+    from core.config import TrainConfig
 
     config = TrainConfig.for_arch("googlenet", options={"inception_version": "v2"})
     args = build_parser().parse_args(train_arguments(config, None))

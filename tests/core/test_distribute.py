@@ -10,7 +10,7 @@ import time
 import pytest
 
 from core.distribute import parse_workers, tf_config
-from core.training import TrainConfig
+from core.config import TrainConfig
 from tests.conftest import ROOT
 
 WORKERS = ["127.0.0.1:20001", "127.0.0.1:20002"]
@@ -54,7 +54,8 @@ import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 3)
 from core.datasets import load_dataset
-from core.training import TrainConfig, run_training
+from core.config import TrainConfig
+from core.training import run_training
 data = load_dataset("mnist", val_split=0.2, limit=260, test_limit=64, seed=0)
 starts, rates = [], []
 def run(**fields):

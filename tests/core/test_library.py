@@ -12,7 +12,8 @@ from core.export import export_model
 from core.library import (app_data_dir, check_name, delete, library_dir, list_models, read_entry,
                           rename, run_name, save_run)
 from core.modelio import ModelFileError, build_metadata, load_model
-from core.training import TrainConfig, train_model
+from core.config import TrainConfig
+from core.training import train_model
 from core.datasets import load_dataset
 from core.registry import build_model
 

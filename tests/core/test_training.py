@@ -6,7 +6,8 @@ import pytest
 
 from core.datasets import load_dataset
 from core.registry import build_model
-from core.training import SettingsError, TrainConfig, run_training, train_model
+from core.config import SettingsError, TrainConfig
+from core.training import run_training, train_model
 
 
 @pytest.fixture(scope="module")

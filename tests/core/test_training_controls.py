@@ -14,7 +14,8 @@ import pytest
 from core.datasets import load_dataset
 from core.registry import build_model
 from core.schedules import learning_rate_at, make_schedule
-from core.training import SettingsError, TrainConfig, run_training, train_model
+from core.config import SettingsError, TrainConfig
+from core.training import run_training, train_model
 
 
 @pytest.fixture(scope="module")
@@ -203,7 +204,7 @@ def test_bfloat16_mixed_precision_trains_on_the_cpu(small_mnist):
 
 
 def test_tensorboard_without_the_package_is_refused_with_the_fix(monkeypatch, tmp_path):
-    monkeypatch.setattr("core.training.tensorboard_available", lambda: False)
+    monkeypatch.setattr("core.config.tensorboard_available", lambda: False)
     errors = TrainConfig(tensorboard=str(tmp_path)).errors()
     assert "pip install tensorboard" in errors["tensorboard"]
 
@@ -214,7 +215,8 @@ cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 from core.datasets import load_dataset
 from core.device import list_devices
-from core.training import TrainConfig, run_training
+from core.config import TrainConfig
+from core.training import run_training
 print([name for name, _ in list_devices()])
 data = load_dataset("mnist", val_split=0.2, limit=256, test_limit=64, seed=0)
 result = run_training(TrainConfig(arch="mlp", epochs=1, device="cpu:1"), data=data)
@@ -253,7 +255,7 @@ def test_training_on_a_chosen_logical_device(tmp_path):
 def test_stroke_width_augmentation_thins_and_thickens():
     import tensorflow as tf
 
-    from core.training import stroke_width_change
+    from core.augment import stroke_width_change
 
     img = np.zeros((1, 28, 28, 1), np.float32)
     img[0, 4:24, 12:16] = 255.0  # a vertical bar 4 px wide
@@ -266,7 +268,7 @@ def test_stroke_width_augmentation_thins_and_thickens():
 def test_augmentation_changes_about_a_third_of_a_batch_the_same_way_for_a_seed():
     import tensorflow as tf
 
-    from core.training import AUGMENT_FRACTION, augment_batch
+    from core.augment import augment_batch, AUGMENT_FRACTION
 
     rng = np.random.default_rng(0)
     images = np.zeros((400, 28, 28, 1), np.float32)

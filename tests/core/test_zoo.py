@@ -6,7 +6,8 @@ import pytest
 from core.datasets import load_dataset
 from core.registry import ARCHITECTURES, build_model, inference_model
 from core.summary import estimate_training, summarize
-from core.training import TrainConfig, train_model
+from core.config import TrainConfig
+from core.training import train_model
 
 ZOO = list(ARCHITECTURES)
 

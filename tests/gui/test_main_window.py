@@ -4,7 +4,7 @@ from PySide6.QtCore import Qt
 
 from core.datasets import load_dataset
 from core.registry import build_model
-from core.training import TrainConfig
+from core.config import TrainConfig
 from tests.gui.conftest import draw_digit_on
 
 

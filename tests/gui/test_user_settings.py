@@ -71,9 +71,9 @@ def test_every_field_typed_a_bad_value_refused_and_reset(window, qtbot):
 
 
 def test_tensorboard_folder_chosen_with_the_button(window, qtbot, dialogs, tmp_path, monkeypatch):
-    import core.training
+    import core.config
 
-    monkeypatch.setattr(core.training, "tensorboard_available", lambda: True)
+    monkeypatch.setattr(core.config, "tensorboard_available", lambda: True)
     key(qtbot, window, "Ctrl+M")
     dialogs.folder = str(tmp_path)
     click_button(qtbot, window.settings, "Choose the TensorBoard log folder")

@@ -7,7 +7,7 @@ import math
 import pytest
 
 import main
-from core.training import SettingsError, TrainConfig
+from core.config import SettingsError, TrainConfig
 
 BAD_TEXT = ["0", "-1", "nan", "inf", "1e30", "abc", ""]
 

@@ -117,7 +117,7 @@ def save_and_wait(window, qtbot, path):
 
 
 def train_once(window, qtbot, data):
-    from core.training import TrainConfig
+    from core.config import TrainConfig
 
     config = TrainConfig.for_arch("lenet5", epochs=1, batch_size=64, limit=len(data.x_train))
     with qtbot.waitSignal(window.training_finished, timeout=120_000) as finished:
@@ -180,7 +180,7 @@ def test_a_full_disk_says_so_and_keeps_the_model(window, qtbot, qtlog, tmp_path,
 
 
 def test_closing_the_window_while_training_stops_within_two_seconds(window, qtbot, tiny_mnist):
-    from core.training import TrainConfig
+    from core.config import TrainConfig
 
     threads_before = {t.ident for t in threading.enumerate()}
     config = TrainConfig.for_arch("lenet5", epochs=50, batch_size=16, limit=len(tiny_mnist.x_train))

@@ -42,7 +42,7 @@ def tiny_mnist():
 
 
 def test_start_and_stop_thirty_times_in_quick_succession(window, qtbot, tiny_mnist):
-    from core.training import TrainConfig
+    from core.config import TrainConfig
 
     threads = python_threads()
     timers = running_timers(window)

@@ -1,0 +1,231 @@
+"""The Keras callbacks of a training run: progress reports at a bounded rate, pause and
+stop (agreed by every worker of a multi-worker run), divergence, and best-so-far checkpoints."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+def output_names(model) -> list[str]:
+    """Names of the model's outputs: the main one first, then auxiliary heads."""
+    return [t._keras_history.operation.name for t in model.outputs]
+
+
+def main_metrics(logs: dict, main_output: str) -> dict:
+    """``loss``, ``accuracy``, ``val_loss``, ``val_accuracy`` of the main output.
+
+    Keras names a multi-output model's accuracy after the output
+    (``predictions_accuracy``); the loss is the weighted total, as trained.
+    """
+    out = {}
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        prefix = "val_" if key.startswith("val_") else ""
+        for candidate in (key, f"{prefix}{main_output}_{key[len(prefix):]}"):
+            if candidate in logs:
+                out[key] = float(logs[candidate])
+                break
+    return out
+
+
+#: Cross-entropy stays below about 16 (probabilities are clipped at 1e-7); a loss above
+#: this comes from weights that blew up (through the L2 terms), which never recovers.
+DIVERGED_LOSS = 1e6
+
+
+def diverged(loss: float) -> bool:
+    """Whether a training loss means the run has diverged (NaN, infinite or exploded)."""
+    return not math.isfinite(loss) or loss > DIVERGED_LOSS
+
+
+def progress_callback_class():
+    import keras
+
+    class Progress(keras.callbacks.Callback):
+        """Turns Keras's callbacks into plain-data progress at a bounded rate.
+
+        Per-batch values are read (which waits for the step) at most every
+        ``interval`` seconds, so reporting does not slow training. The loss reported per
+        batch is the mean over the batches since the previous report.
+        """
+
+        def __init__(self, epochs, steps, batch_size, n_train, interval, on_batch, on_epoch,
+                     on_snapshot, should_stop, should_pause=None, agree=None):
+            super().__init__()
+            # Multi-worker: every worker must stop after the same batch, or the others
+            # wait for it in vain; `agree` turns this worker's wish into the cluster's.
+            self.agree = agree
+            self.should_pause = should_pause or (lambda: False)
+            self.paused_seconds = 0.0
+            self.epochs, self.steps, self.batch_size = epochs, steps, batch_size
+            self.n_train = n_train
+            self.interval = interval
+            self.on_batch, self.on_epoch, self.on_snapshot = on_batch, on_epoch, on_snapshot
+            self.should_stop = should_stop or (lambda: False)
+            self.stop_requested = False  # training ends after this epoch (or within it)
+            self.cut_short = False  # it ended within the epoch's training batches
+            self.diverged = False
+            self.history: dict[str, list[float]] = {}
+            self.epochs_completed = 0
+            self.train_start = None
+            self.images_seen = 0
+
+        def _stop(self):
+            self.stop_requested = True
+            self.cut_short = True
+            self.model.stop_training = True
+
+        def on_train_begin(self, logs=None):
+            self.train_start = time.perf_counter()
+            self.main_output = output_names(self.model)[0]
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+            self.epoch_start = self.last_report = time.perf_counter()
+            self.last_sum = 0.0
+            self.last_acc_sum = 0.0
+            self.last_seen = 0
+            self.last_batch = 0
+
+        def _wait_while_paused(self):
+            """Sleeps (no CPU used) while paused; the pause does not count as training time."""
+            if not self.should_pause() or self.should_stop():
+                return
+            began = time.perf_counter()
+            while self.should_pause() and not self.should_stop():
+                time.sleep(0.05)
+            paused = time.perf_counter() - began
+            self.paused_seconds += paused
+            self.epoch_start += paused
+            self.train_start += paused
+
+        def learning_rate(self) -> float:
+            """The optimiser's current learning rate (after schedule and plateau drops)."""
+            try:
+                return float(np.asarray(self.model.optimizer.learning_rate))
+            except (AttributeError, TypeError, ValueError):
+                return float("nan")
+
+        def on_train_batch_end(self, batch, logs=None):
+            done = batch + 1
+            self._wait_while_paused()
+            stop = self.should_stop()
+            if self.agree is not None:
+                stop = self.agree(stop)
+            if stop:
+                self._stop()
+            now = time.perf_counter()
+            if now - self.last_report < self.interval and done < self.steps:
+                return
+            seen = min(done * self.batch_size, self.n_train)
+            metrics = main_metrics(logs, self.main_output)
+            loss = metrics["loss"]
+            acc = metrics.get("accuracy", float("nan"))
+            recent = seen - self.last_seen
+            # Keras reports the running mean over the epoch: recover the mean since the
+            # previous report from the running sums.
+            recent_loss = (loss * seen - self.last_sum) / recent if recent else loss
+            recent_acc = (acc * seen - self.last_acc_sum) / recent if recent else acc
+            if diverged(loss):
+                self.diverged = True
+                self._stop()
+            elapsed_epoch = now - self.epoch_start
+            rate = seen / elapsed_epoch if elapsed_epoch > 0 else 0.0
+            if self.on_batch:
+                self.on_batch({
+                    "epoch": self.epoch, "epochs": self.epochs,
+                    "batch": done, "batches": self.steps,
+                    "loss": recent_loss, "accuracy": recent_acc,
+                    "epoch_loss": loss, "epoch_accuracy": acc,
+                    "images_per_second": rate,
+                    "learning_rate": self.learning_rate(),
+                    "elapsed": now - self.train_start,
+                    "progress": (self.epoch + done / self.steps) / self.epochs,
+                })
+            self.last_report, self.last_seen = now, seen
+            self.last_sum, self.last_acc_sum = loss * seen, acc * seen
+
+        def on_test_batch_begin(self, batch, logs=None):
+            if self.agree is None and self.should_stop():
+                if self.cut_short:  # the epoch is incomplete: its validation is not needed
+                    self.model.stop_evaluating = True
+                elif not self.stop_requested:
+                    # A stop during validation: every training batch of the epoch is done,
+                    # so the epoch counts; validation finishes and no epoch follows.
+                    self.stop_requested = True
+                    self.model.stop_training = True
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs = dict(logs or {})
+            seconds = time.perf_counter() - self.epoch_start
+            seen = self.last_seen if self.cut_short else self.n_train
+            info = {
+                "epoch": epoch, "epochs": self.epochs, "seconds": seconds,
+                "images_per_second": seen / seconds if seconds > 0 else 0.0,
+                "complete": not self.cut_short,
+                "learning_rate": self.learning_rate(),
+            }
+            info.update(main_metrics(logs, self.main_output))
+            self.images_seen += seen
+            if diverged(info.get("loss", 0.0)):
+                self.diverged = True
+                self._stop()
+                return
+            if not self.cut_short:
+                self.epochs_completed = epoch + 1
+                for key in ("loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"):
+                    if key in info:
+                        self.history.setdefault(key, []).append(info[key])
+                if self.on_snapshot:
+                    self.on_snapshot(self.model.get_weights())
+            if self.on_epoch:
+                self.on_epoch(info)
+
+    return Progress
+
+
+def stop_agreement(config):
+    """For multi-worker runs: a function that all workers call after each batch with
+    whether they want to stop, and that returns True on all of them if any one does."""
+    import tensorflow as tf
+
+    from core.distribute import get_strategy
+
+    strategy = get_strategy(config)
+
+    def agree(stop: bool) -> bool:
+        votes = strategy.reduce("SUM", tf.constant(1.0 if stop else 0.0), axis=None)
+        return float(votes) > 0
+
+    return agree
+
+
+def checkpoint_callback_class():
+    import keras
+
+    class BestCheckpoint(keras.callbacks.Callback):
+        """Writes the model atomically after each epoch that lowers the watched loss."""
+
+        def __init__(self, path, monitor, metadata, export):
+            super().__init__()
+            self.path, self.monitor, self.metadata = path, monitor, metadata
+            self.export = export
+            self.best = math.inf
+            self.error = None
+
+        def on_epoch_end(self, epoch, logs=None):
+            value = (logs or {}).get(self.monitor)
+            if value is None or not math.isfinite(value) or value >= self.best:
+                return
+            self.best = float(value)
+            from core.modelio import ModelFileError, save_model
+
+            metadata = {**self.metadata, "epochs_completed": epoch + 1, self.monitor: self.best,
+                        "checkpoint": True}
+            try:
+                save_model(self.export(self.model), self.path, metadata)
+            except ModelFileError as e:  # training goes on; the final save can go elsewhere
+                self.error = str(e)
+
+    return BestCheckpoint

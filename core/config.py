@@ -1,0 +1,221 @@
+"""The settings of a training run and their checks: the one source of every range and
+choice, used by the trainer, the command line and the window's settings panel."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, fields
+
+import numpy as np
+
+from core.datasets import DATASETS
+from core.distribute import DEFAULT_WORKER_TIMEOUT, check_strategy
+from core.registry import ARCHITECTURES, get_arch
+from core.schedules import SCHEDULES
+
+OPTIMIZERS = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
+MIXED_PRECISION = {
+    "off": "Off (float32)",
+    "auto": "Automatic (float16 on a GPU, bfloat16 on a CPU)",
+    "float16": "float16 (GPU)",
+    "bfloat16": "bfloat16",
+}
+
+class SettingsError(ValueError):
+    """Training settings that cannot be used.
+
+    Attributes:
+        errors: maps each bad field of :class:`TrainConfig` to a message for the user.
+    """
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = dict(errors)
+        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
+
+
+def tensorboard_available() -> bool:
+    """Whether TensorBoard logs can be written (TensorFlow 2.21 no longer installs it)."""
+    import importlib.util
+
+    return importlib.util.find_spec("tensorboard") is not None
+
+
+@dataclass
+class TrainConfig:
+    """Everything that decides a training run.
+
+    Attributes (besides the obvious ones):
+        momentum, nesterov: of SGD (the other optimisers ignore them).
+        weight_decay: decoupled weight decay of the optimiser (0 for none).
+        schedule: one of :data:`core.schedules.SCHEDULES`.
+        warmup: epochs of linear warm-up at the start (not with ``plateau``).
+        augment: random stroke widths, shifts, rotations and zoom of a share
+            (:data:`AUGMENT_FRACTION`) of the training images; on by default for digit
+            datasets (see :meth:`for_arch`).
+        early_stopping: stop when the validation loss has not improved for this many
+            epochs and keep the best weights (0: off).
+        device: ``"auto"``, or a TensorFlow device such as ``"cpu"``, ``"gpu:0"``;
+            ``"all"`` is the mirrored strategy over every local GPU (or CPU device).
+        strategy: one of :data:`core.distribute.STRATEGIES` (``default``, ``mirrored``,
+            ``multiworker``).
+        devices: the devices mirrored training uses (empty: every local GPU, else CPU).
+        workers, worker_index: every worker's ``host:port`` and this one's place in that
+            list, for multi-worker training (worker 0 is the chief and writes the files).
+        worker_timeout: seconds a worker waits for the others before it gives up.
+        scale_lr: multiply the learning rate by the number of replicas (the linear
+            scaling rule of Goyal et al., 2017), since the batch is the global batch.
+        mixed_precision: one of :data:`MIXED_PRECISION`.
+        checkpoint: a ``.keras`` path where the best model so far is written after each
+            epoch that improves it (None: no checkpoint).
+        tensorboard: a folder for TensorBoard logs (None: no logs).
+    """
+
+    arch: str = "lenet5"
+    form: str = "compact"
+    options: dict = field(default_factory=dict)
+    dataset: str = "mnist"
+    epochs: int = 5
+    batch_size: int = 128
+    optimizer: str = "adam"
+    learning_rate: float = 4e-3
+    momentum: float = 0.9
+    nesterov: bool = False
+    weight_decay: float = 0.0
+    schedule: str = "cosine"
+    warmup: int = 0
+    augment: bool = False
+    early_stopping: int = 0
+    val_split: float = 0.1
+    limit: int | None = None
+    seed: int = 0
+    device: str = "auto"
+    mixed_precision: str = "off"
+    checkpoint: str | None = None
+    tensorboard: str | None = None
+    strategy: str = "default"
+    devices: list = field(default_factory=list)
+    workers: list = field(default_factory=list)
+    worker_index: int = 0
+    worker_timeout: float = DEFAULT_WORKER_TIMEOUT
+    scale_lr: bool = False
+
+    @classmethod
+    def for_arch(cls, arch: str, **overrides) -> "TrainConfig":
+        """The architecture's default settings, with ``overrides`` applied.
+
+        Digit datasets train with augmentation by default: their models must read drawings.
+        """
+        from core.datasets import is_digit_dataset
+
+        d = get_arch(arch).defaults
+        values = dict(
+            arch=arch, epochs=d.epochs, batch_size=d.batch_size, optimizer=d.optimizer,
+            learning_rate=d.learning_rate, schedule=d.schedule,
+            augment=is_digit_dataset(overrides.get("dataset") or cls.dataset),
+        )
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def model_options(self) -> dict:
+        """Keyword arguments of :func:`core.registry.build_model` besides shape and classes.
+
+        GoogLeNet trains with its auxiliary heads, as in the paper.
+        """
+        options = dict(self.options)
+        if self.arch in ARCHITECTURES and "aux" in ARCHITECTURES[self.arch].options:
+            options["aux"] = True
+        return {"form": self.form, **options}
+
+    def errors(self) -> dict[str, str]:
+        """Returns a message for every field that cannot be used (empty when all can)."""
+        errors: dict[str, str] = {}
+
+        def integer(name, low, high):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                errors[name] = f"must be a whole number from {low} to {high}, not {value!r}"
+            elif not low <= value <= high:
+                errors[name] = f"must be from {low} to {high}, not {value}"
+
+        def number(name, low, high, low_open=True):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+                errors[name] = f"must be a number, not {value!r}"
+            elif not math.isfinite(value):
+                errors[name] = f"must be a finite number, not {value}"
+            elif (value <= low if low_open else value < low) or value > high:
+                bracket = "(" if low_open else "["
+                errors[name] = f"must be in {bracket}{low:g}, {high:g}], not {value:g}"
+
+        if self.arch not in ARCHITECTURES:
+            errors["arch"] = f"unknown architecture {self.arch!r}; choose one of {', '.join(ARCHITECTURES)}"
+        elif not isinstance(self.options, dict) or set(self.options) - set(ARCHITECTURES[self.arch].options):
+            allowed = ", ".join(ARCHITECTURES[self.arch].options) or "none"
+            errors["options"] = f"{self.arch} takes the options {allowed}, not {self.options!r}"
+        if self.form not in ("reference", "compact"):
+            errors["form"] = f"must be 'reference' or 'compact', not {self.form!r}"
+        if self.dataset not in DATASETS:
+            errors["dataset"] = f"unknown dataset {self.dataset!r}; choose one of {', '.join(DATASETS)}"
+        integer("epochs", 1, 1000)
+        integer("batch_size", 1, 65536)
+        if self.optimizer not in OPTIMIZERS:
+            errors["optimizer"] = f"must be one of {', '.join(OPTIMIZERS)}, not {self.optimizer!r}"
+        number("learning_rate", 0.0, 10.0)
+        number("momentum", 0.0, 0.999, low_open=False)
+        if not isinstance(self.nesterov, bool):
+            errors["nesterov"] = f"must be true or false, not {self.nesterov!r}"
+        elif self.nesterov and self.optimizer == "sgd" and self.momentum == 0:
+            errors["nesterov"] = "needs a momentum above 0"
+        number("weight_decay", 0.0, 0.1, low_open=False)
+        if self.schedule not in SCHEDULES:
+            errors["schedule"] = f"must be one of {', '.join(SCHEDULES)}, not {self.schedule!r}"
+        integer("warmup", 0, 1000)
+        if "warmup" not in errors and "epochs" not in errors and self.warmup:
+            if self.warmup >= self.epochs:
+                errors["warmup"] = f"must be fewer epochs than the run ({self.epochs}), not {self.warmup}"
+            elif self.schedule == "plateau":
+                errors["warmup"] = "works with the constant, step and cosine schedules, not with plateau"
+        if not isinstance(self.augment, bool):
+            errors["augment"] = f"must be true or false, not {self.augment!r}"
+        integer("early_stopping", 0, 1000)
+        number("val_split", 0.0, 0.5, low_open=False)
+        if "val_split" not in errors and self.val_split == 0 and "early_stopping" not in errors \
+                and self.early_stopping:
+            errors["early_stopping"] = "watches the validation loss: set a validation split above 0"
+        if self.limit is not None:
+            integer("limit", 2, 10_000_000)
+        integer("seed", 0, 2**31 - 1)
+        from core.device import check_device_name
+
+        problem = check_device_name(self.device)
+        if problem:
+            errors["device"] = problem
+        errors.update(check_strategy(self.strategy, self.device, self.devices, self.workers,
+                                     self.worker_index, self.worker_timeout))
+        if not isinstance(self.scale_lr, bool):
+            errors["scale_lr"] = f"must be true or false, not {self.scale_lr!r}"
+        if self.mixed_precision not in MIXED_PRECISION:
+            errors["mixed_precision"] = f"must be one of {', '.join(MIXED_PRECISION)}, not {self.mixed_precision!r}"
+        for name in ("checkpoint", "tensorboard"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                errors[name] = f"must be a path, not {value!r}"
+        if "tensorboard" not in errors and self.tensorboard and not tensorboard_available():
+            errors["tensorboard"] = ("needs the TensorBoard package, which is not installed: "
+                                     "run `.venv/bin/pip install tensorboard`, or leave the log folder empty")
+        if "checkpoint" not in errors and self.checkpoint and not self.checkpoint.endswith(".keras"):
+            errors["checkpoint"] = f"model files end in .keras, not {self.checkpoint!r}"
+        return errors
+
+    def validate(self) -> None:
+        """Raises :class:`SettingsError` unless every field can be used."""
+        errors = self.errors()
+        if errors:
+            raise SettingsError(errors)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def field_names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
