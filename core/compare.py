@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
-from pathlib import Path
 
 from core.library import LibraryEntry
 from core.summary import format_count
@@ -64,22 +61,6 @@ def table_csv(entries: list[LibraryEntry]) -> str:
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(comparison_table(entries))
     return out.getvalue()
-
-
-def write_text_atomically(path: str | os.PathLike, text: str) -> Path:
-    """Writes ``text`` to ``path`` through a temporary file and a rename."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
 
 
 def curves(entry: LibraryEntry) -> dict[str, tuple[list[int], list[float]]]:

@@ -18,6 +18,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from core.atomic import atomic_path
 from core.modelio import ModelFileError
 
 FORMATS = {
@@ -104,6 +105,5 @@ def _move_into_place(staged: Path, destination: Path) -> None:
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     else:
-        with open(staged, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(staged, destination)
+        with atomic_path(destination) as tmp:
+            os.replace(staged, tmp)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from core.atomic import atomic_path
 
 METADATA_ENTRY = "studio.json"
 APP_VERSION = "0.1.0"
@@ -112,30 +112,17 @@ def save_model(model, path, metadata: dict | None = None) -> Path:
     path = Path(path).expanduser()
     if path.suffix != ".keras":
         raise ModelFileError(f"Model files end in .keras. Received: {path}")
-    folder = path.parent
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".keras", dir=folder)
-    except OSError as e:
-        raise ModelFileError(f"Cannot write to {folder}: {e.strerror or e}. Choose another folder.") from e
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        model.save(tmp, overwrite=True)
-        if metadata is not None:
-            with zipfile.ZipFile(tmp, "a") as archive:
-                archive.writestr(METADATA_ENTRY, json.dumps(metadata, indent=1, default=float))
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            model.save(tmp, overwrite=True)
+            if metadata is not None:
+                with zipfile.ZipFile(tmp, "a") as archive:
+                    archive.writestr(METADATA_ENTRY, json.dumps(metadata, indent=1, default=float))
     except OSError as e:
         raise ModelFileError(
             f"Could not save the model to {path}: {e.strerror or e}. "
             "Choose another folder (is the disk full or read-only?)."
         ) from e
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return path
 
 

@@ -9,7 +9,8 @@ from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QMessageBox, QP
                                QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 from PySide6.QtCore import Qt
 
-from core.compare import comparison_table, draw_comparison, table_csv, write_text_atomically
+from core.atomic import write_text_atomically
+from core.compare import comparison_table, draw_comparison, table_csv
 from core.library import LibraryEntry
 from gui.files import ask_save, with_suffix
 

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (
     QScrollArea, QSpinBox, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
-from core.compare import write_text_atomically
+from core.atomic import write_text_atomically
 from core.datasets import DATASETS, get_dataset_info
 from core.registry import ARCHITECTURES, default_input, get_arch
 from core.summary import (
