@@ -28,15 +28,12 @@ def _err(*parts) -> None:
 
 
 def _parse_shape(text: str) -> tuple[int, int, int]:
+    from core.registry import parse_shape
+
     try:
-        parts = [int(p) for p in text.lower().replace("×", "x").split("x")]
-    except ValueError:
-        parts = []
-    if len(parts) == 2:
-        parts.append(1)
-    if len(parts) != 3 or min(parts) < 1:
-        raise argparse.ArgumentTypeError(f"expected HxWxC such as 28x28x1, got {text!r}")
-    return tuple(parts)
+        return parse_shape(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _positive_int(text: str) -> int:

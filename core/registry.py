@@ -144,6 +144,23 @@ def check_input_shape(input_shape) -> tuple[int, int, int]:
     return shape
 
 
+def parse_shape(text: str) -> tuple[int, int, int]:
+    """An input shape typed as text: "28x28x1", "28×28" (one channel) or "32,32,3".
+
+    Raises:
+        ValueError: when it is not of that form or out of :func:`check_input_shape`'s range.
+    """
+    try:
+        parts = [int(p) for p in str(text).lower().replace("×", "x").replace(",", "x").split("x") if p.strip()]
+    except ValueError:
+        parts = []
+    if len(parts) == 2:
+        parts.append(1)
+    if len(parts) != 3:
+        raise ValueError(f"expected HxWxC such as 28x28x1, got {text!r}")
+    return check_input_shape(parts)
+
+
 def default_input(arch_id: str, form: str = "reference") -> tuple[int, int, int]:
     """The input a form is built for when none is given."""
     return get_arch(arch_id).reference_input if form == "reference" else COMPACT_INPUT

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 
 from core.atomic import write_text_atomically
 from core.datasets import DATASETS, get_dataset_info
-from core.registry import ARCHITECTURES, default_input, get_arch
+from core.registry import ARCHITECTURES, default_input, get_arch, parse_shape
 from core.summary import (
     COLUMNS, LayerRow, ModelSummary, estimate_training, format_bytes, format_count, format_seconds,
     format_shape, format_table, row_cells, to_csv,
@@ -32,19 +32,6 @@ def summary_from_dict(data: dict) -> ModelSummary:
     return ModelSummary(data["arch"], tuple(data["input_shape"]), data["classes"], rows,
                         data["total_params"], data["trainable_params"], data["non_trainable_params"],
                         data.get("macs", 0))
-
-
-def parse_shape(text: str):
-    """"28x28x1" or "28x28" → (28, 28, 1); None when malformed."""
-    try:
-        parts = [int(p) for p in text.lower().replace("×", "x").replace(",", "x").split("x") if p.strip()]
-    except ValueError:
-        return None
-    if len(parts) == 2:
-        parts.append(1)
-    if len(parts) != 3 or min(parts) < 1 or max(parts[:2]) > 4096 or parts[2] > 4:
-        return None
-    return tuple(parts)
 
 
 def grouped(rows: list[LayerRow]) -> list[tuple[str | None, list[LayerRow]]]:
@@ -271,9 +258,10 @@ class SummaryView(QWidget):
         self.request()
 
     def request(self) -> None:
-        shape = parse_shape(self.input.text())
-        if shape is None:
-            self.input_error.setText("Input must look like 28x28x1 (1 to 4 channels).")
+        try:
+            shape = parse_shape(self.input.text())
+        except ValueError:
+            self.input_error.setText("Input must look like 28x28x1 (sides up to 4096, 1 to 4 channels).")
             return
         self.input_error.setText("")
         self.totals.setText("Building the model…")
