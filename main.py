@@ -412,11 +412,8 @@ def cmd_train(args) -> int:
 
 def cmd_predict(args) -> int:
     from core.imagefiles import ImageFileError, read_image
-    from core.inference import Predictor
+    from core.inference import Predictor, read_digits
     from core.modelio import ModelFileError, load_model
-    import numpy as np
-
-    from core.preprocess import prepare, prepare_digits
 
     try:
         loaded = load_model(args.model)
@@ -426,42 +423,28 @@ def cmd_predict(args) -> int:
     predictor = Predictor(loaded.model, loaded.class_names)
     results, failures = [], 0
     for path in args.images:
-        entry = {"image": path, "label": None, "confidence": None, "probabilities": None}
+        entry = {"image": path, "label": None, "confidence": None}
         try:
-            image = read_image(path)
-            if args.split:
-                digits = prepare_digits(image, predictor.input_shape)
-                if not digits:
-                    raise ImageFileError(f"{path}: no ink found (the image is blank).")
-            else:
-                prepared = prepare(image, predictor.input_shape)
-                if prepared is None:
-                    raise ImageFileError(f"{path}: no ink found (the image is blank).")
+            reading = read_digits(predictor, read_image(path), split=args.split)
+            if reading is None:
+                raise ImageFileError(f"{path}: no ink found (the image is blank).")
         except (ImageFileError, ValueError) as e:
             failures += 1
-            entry["error"] = str(e)
+            entry.update(error=str(e), probabilities=None)
             _err(f"error: {e}")
             results.append(entry)
             continue
+        entry.update(label=reading.text, confidence=reading.confidence)
         if args.split:
-            rows = predictor.predict_batch(np.stack([d[0] for d in digits]))
-            entry["digits"] = [{"label": predictor.class_names[int(p.argmax())], "confidence": float(p.max()),
-                                "probabilities": [float(v) for v in p]} for p in rows]
-            entry.update(label="".join(d["label"] for d in entry["digits"]),
-                         confidence=min(d["confidence"] for d in entry["digits"]))
-            del entry["probabilities"]
-            results.append(entry)
-            if not args.json:
-                print(f"{path}: {entry['label']} ({len(rows)} digits, the least sure "
-                      f"{100 * entry['confidence']:.1f}%)")
-            continue
-        probs = predictor.predict(prepared[0])
-        best = int(probs.argmax())
-        entry.update(label=predictor.class_names[best], confidence=float(probs[best]),
-                     probabilities=[float(p) for p in probs])
+            entry["digits"] = [{"label": label, "confidence": float(p.max()), "probabilities": [float(v) for v in p]}
+                               for label, p in zip(reading.labels, reading.probabilities)]
+            described = f"{len(reading.labels)} digits, the least sure {100 * reading.confidence:.1f}%"
+        else:
+            entry["probabilities"] = [float(v) for v in reading.probabilities[0]]
+            described = f"{100 * reading.confidence:.1f}%"
         results.append(entry)
         if not args.json:
-            print(f"{path}: {entry['label']} ({100 * entry['confidence']:.1f}%)")
+            print(f"{path}: {entry['label']} ({described})")
     if args.json:
         print(json.dumps(results))
     return EXIT_FAILED if failures else EXIT_OK

@@ -8,6 +8,8 @@ until it can, the predictor calls the model eagerly (a few milliseconds).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from core.device import graph_lock
@@ -77,3 +79,66 @@ class Predictor:
     def predict(self, image: np.ndarray) -> np.ndarray:
         """Returns the probabilities of one image of the model's input shape."""
         return self.predict_batch(image[None])[0]
+
+
+@dataclass
+class Reading:
+    """What a classifier reads in an image: one digit, or a row of them read left to right.
+
+    Attributes:
+        probabilities: (k, classes), a row per digit.
+        images: (k, 28, 28)-like, each digit as the network sees it.
+        class_names: the model's class names.
+    """
+
+    probabilities: np.ndarray
+    images: np.ndarray
+    class_names: list
+
+    @property
+    def labels(self) -> list[str]:
+        return [self.class_names[int(p.argmax())] for p in self.probabilities]
+
+    @property
+    def text(self) -> str:
+        """The digits read, left to right ("7", or "410")."""
+        return "".join(self.labels)
+
+    @property
+    def confidences(self) -> np.ndarray:
+        return self.probabilities.max(axis=1)
+
+    @property
+    def weakest(self) -> int:
+        """The index of the digit the network is least sure of (0 for one digit)."""
+        return int(self.confidences.argmin())
+
+    @property
+    def confidence(self) -> float:
+        """How sure the reading is: of its least sure digit."""
+        return float(self.confidences.min())
+
+
+def read_digits(predictor: Predictor, image: np.ndarray, split: bool = False) -> Reading | None:
+    """Reads a drawing or a photo of handwriting (any size, dark on light or the reverse),
+    prepared as MNIST was; with ``split``, a row of several digits is read left to right.
+    None when the image holds no ink.
+
+    Raises:
+        ValueError: an image that cannot be prepared (not 2-D or 3-D, say).
+    """
+    from core.preprocess import prepare, prepare_digits
+
+    if split:
+        try:
+            digits = prepare_digits(image, predictor.input_shape)
+        except ValueError:
+            digits = []
+        if len(digits) > 1:
+            return Reading(predictor.predict_batch(np.stack([d[0] for d in digits])),
+                           np.stack([d[1] for d in digits]), predictor.class_names)
+    prepared = prepare(image, predictor.input_shape)
+    if prepared is None:
+        return None
+    model_input, digit = prepared
+    return Reading(predictor.predict(model_input)[None], digit[None], predictor.class_names)

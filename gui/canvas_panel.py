@@ -165,7 +165,7 @@ class CanvasPanel(QGroupBox):
             self._in_flight = None  # drop a prediction still in flight
             self.note_request(next_request_id())
             self.shown_version = self.canvas_version
-            self._show_prediction(None, None)
+            self._show_reading(None)
             self.reading_shown.emit()
             return
         if self._in_flight is None:
@@ -178,25 +178,26 @@ class CanvasPanel(QGroupBox):
         self._in_flight_drawing = self.canvas.image_array()  # a copy; the engine only reads it
         self.request_prediction.emit(self._in_flight, self._in_flight_drawing, self._split_digits)
 
-    def on_prediction(self, request_id: int, probabilities, digit):
-        """The engine's reading of request ``request_id`` (None: nothing to read)."""
+    def on_prediction(self, request_id: int, reading):
+        """The engine's :class:`core.inference.Reading` of request ``request_id`` (None:
+        nothing to read)."""
         if request_id != self._in_flight:
             return  # made for a drawing since cleared
         self._in_flight = None
         self.shown_version = self._in_flight_version
         self._shown_drawing = self._in_flight_drawing
-        self._show_prediction(probabilities, digit)
+        self._show_reading(reading)
         self.reading_shown.emit()
         if self.canvas_version != self.shown_version and not self.canvas.is_empty:
             self._send_prediction()
 
-    def _show_prediction(self, probabilities, digit):
-        if probabilities is not None and probabilities.ndim == 2:
-            self._show_digits(probabilities, digit)
-            return
-        self.bars.set_probabilities(probabilities)
-        self.preview.set_digit(digit)
-        if probabilities is None:
+    def _show_reading(self, reading):
+        """One digit: its class in large type, a bar per class and the image the network
+        sees. A row of digits: all of them in large type; the bars and the image show the
+        one the network is least sure of."""
+        if reading is None:
+            self.bars.set_probabilities(None)
+            self.preview.set_digit(None)
             if self.canvas.is_empty:
                 hint = "Draw a digit on the canvas."
             elif self.model_info is None:
@@ -206,24 +207,16 @@ class CanvasPanel(QGroupBox):
             self.top_prediction.show_result(None, None, hint)
             self.last_prediction = None
             return
-        best = int(probabilities.argmax())
-        self.top_prediction.show_result(self.bars.class_names[best], float(probabilities[best]))
-        self.last_prediction = self.bars.class_names[best]
-        self.last_confidence = float(probabilities[best])
-
-    def _show_digits(self, probabilities, digits):
-        """A row of digits: all of them read in large type; the bars and the image show
-        the one the network is least sure of."""
-        names = [self.bars.class_names[int(p.argmax())] for p in probabilities]
-        sure = probabilities.max(axis=1)
-        weakest = int(sure.argmin())
-        self.bars.set_probabilities(probabilities[weakest])
-        self.preview.set_digit(digits[weakest])
-        self.top_prediction.show_result("".join(names), float(sure.min()))
-        self.top_prediction.confidence.setText(
-            f"{len(names)} digits; the least sure, {names[weakest]} (no. {weakest + 1}), {100 * sure.min():.1f}%")
-        self.last_prediction = "".join(names)
-        self.last_confidence = float(sure.min())
+        weakest = reading.weakest
+        self.bars.set_probabilities(reading.probabilities[weakest])
+        self.preview.set_digit(reading.images[weakest])
+        self.top_prediction.show_result(reading.text, reading.confidence)
+        if len(reading.labels) > 1:
+            self.top_prediction.confidence.setText(
+                f"{len(reading.labels)} digits; the least sure, {reading.labels[weakest]} (no. {weakest + 1}), "
+                f"{100 * reading.confidence:.1f}%")
+        self.last_prediction = reading.text
+        self.last_confidence = reading.confidence
 
     # ----------------------------------------------------------------- history and undo
     def _update_undo(self):

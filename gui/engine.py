@@ -12,7 +12,6 @@ import itertools
 import logging
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from core.datasets import RESOURCES
@@ -41,9 +40,7 @@ class Engine(QObject):
     summary_failed = Signal(int, str)
     model_ready = Signal(dict)  # description, input_shape, class_names, source, path
     model_failed = Signal(str)
-    # request id, probabilities (classes,) and the 28×28 digit; for a row of digits
-    # (k, classes) and (k, 28, 28)
-    prediction_ready = Signal(int, object, object)
+    prediction_ready = Signal(int, object)  # request id, a core.inference.Reading or None
     # request id, {"saliency": (H, W) map over the drawing or None, "layers": [names],
     # "layer": name, "grid": uint8 image of its feature maps or None, "error": text or None}
     explanation_ready = Signal(int, dict)
@@ -160,33 +157,20 @@ class Engine(QObject):
 
     @Slot(int, object, bool)
     def predict(self, request_id: int, drawing, split: bool = False):
-        """Reads the drawing: one digit, or with ``split`` each digit of a row."""
+        """Reads the drawing (see :func:`core.inference.read_digits`): one digit, or with
+        ``split`` each digit of a row."""
         pin_python_thread_state()
-        from core.preprocess import prepare, prepare_digits
+        from core.inference import read_digits
 
         if request_id < self._latest_prediction:
             return  # a newer drawing is already queued
-        if self._predictor is None:
-            self.prediction_ready.emit(request_id, None, None)
-            return
-        if split:
+        reading = None
+        if self._predictor is not None:
             try:
-                digits = prepare_digits(drawing, self._predictor.input_shape)
+                reading = read_digits(self._predictor, drawing, split)
             except ValueError:
-                digits = []
-            if len(digits) > 1:
-                probabilities = self._predictor.predict_batch(np.stack([d[0] for d in digits]))
-                self.prediction_ready.emit(request_id, probabilities, np.stack([d[1] for d in digits]))
-                return
-        try:
-            prepared = prepare(drawing, self._predictor.input_shape)
-        except ValueError:
-            prepared = None
-        if prepared is None:
-            self.prediction_ready.emit(request_id, None, None)
-            return
-        model_input, digit = prepared
-        self.prediction_ready.emit(request_id, self._predictor.predict(model_input), digit)
+                reading = None
+        self.prediction_ready.emit(request_id, reading)
 
     @Slot(int, object, bool, str)
     def explain(self, request_id: int, drawing, want_saliency: bool, layer: str):

@@ -81,9 +81,9 @@ class Counter(QObject):
         self.count = 0
         self.failures = 0
 
-    def received(self, request_id, probabilities, digit):
+    def received(self, request_id, reading):
         self.count += 1
-        self.failures += probabilities is None
+        self.failures += reading is None
 
 
 def test_ten_thousand_canvas_predictions(window, qtbot):
