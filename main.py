@@ -362,44 +362,44 @@ def cmd_train(args) -> int:
              "(the best weights are kept).")
     if result.checkpoint_error:
         _err(f"warning: the checkpoint could not be written: {result.checkpoint_error}")
-    saved_to = library_path = None
+    saved_to = library_path = run = None
     if (args.save or args.library) and not is_chief(config):
         _err("Not saved here: worker 0 (the chief) saves the model.")
     elif args.save or args.library:
-        from core.library import save_run
+        from core.library import finish_run
 
-        info = get_dataset_info(args.dataset)
-        metadata = build_metadata(result, info.class_names, get_arch(args.arch).name)
-        failed = False
-        if args.library:
-            try:
-                library_path = str(save_run(result.model, metadata))
-                _err(f"Saved in the model library: {library_path}")
-            except ModelFileError as e:
-                _err(f"warning: not saved in the model library: {e}")
-                failed = not args.save
+        run = finish_run(result, get_dataset_info(args.dataset).class_names, library=args.library)
+        library_path = run.library_path
+        if library_path:
+            _err(f"Saved in the model library: {library_path}")
+        elif args.library and not run.kept:
+            _err("Not saved in the model library: stopped before a full epoch (--save PATH keeps it anyway).")
+        elif run.library_error:
+            _err(f"warning: not saved in the model library: {run.library_error}")
         if args.save:
             try:
-                saved_to = str(save_model(result.model, args.save, metadata))
+                saved_to = str(save_model(result.model, args.save, run.metadata))
                 _err(f"Saved to {saved_to}")
             except ModelFileError as e:
                 _err(f"error: {e}")
                 return EXIT_FAILED
-        if failed:
+        elif run.library_error:
             _err("The trained model was not saved anywhere: run again with --save PATH (another folder).")
             return EXIT_FAILED
     if result.test_accuracy is not None:
         _err(f"Test accuracy {100 * result.test_accuracy:.2f}%, loss {result.test_loss:.4f}, "
              f"{result.train_seconds:.1f} s, {result.images_per_second:.0f} img/s")
     if events:
-        info = get_dataset_info(args.dataset)
+        from core.library import worth_keeping
+
         out = result.summary_dict()
         out.pop("history")
         events.send("result", {
             **out, "saved_to": saved_to or library_path, "library_path": library_path, "chief": is_chief(config),
             "checkpoint": config.checkpoint if config.checkpoint and os.path.exists(config.checkpoint) else None,
-            "checkpoint_error": result.checkpoint_error,
-            "metadata": build_metadata(result, info.class_names, get_arch(args.arch).name),
+            "checkpoint_error": result.checkpoint_error, "kept": worth_keeping(result.epochs_completed),
+            "metadata": run.metadata if run else build_metadata(
+                result, get_dataset_info(args.dataset).class_names, get_arch(args.arch).name),
         })
     if args.json:
         out = result.summary_dict()

@@ -186,6 +186,50 @@ def save_run(model, metadata: dict, folder: str | os.PathLike | None = None) -> 
     return save_model(model, free_path(folder, run_name(metadata)), metadata)
 
 
+@dataclass
+class FinishedRun:
+    """Where a finished (or stopped) run went.
+
+    Attributes:
+        metadata: its training record (:func:`core.modelio.build_metadata`).
+        kept: whether it was worth a place in the library (:func:`worth_keeping`).
+        library_path: its file in the library, or None.
+        library_error: why it could not be saved there, or None.
+    """
+
+    metadata: dict
+    kept: bool
+    library_path: str | None = None
+    library_error: str | None = None
+
+
+def finish_run(result, class_names, folder: str | os.PathLike | None = None, library: bool = True,
+               lock=None) -> FinishedRun:
+    """What follows every run, from the window or the command line: its record, and its
+    place in the library (``folder``, default :func:`library_dir`) when it is worth one.
+
+    Args:
+        result: the :class:`core.training.TrainResult`.
+        class_names: the dataset's class names.
+        library: False to leave the library alone (``--no-library``).
+        lock: held while saving (the window's graph lock), or None.
+    """
+    from contextlib import nullcontext
+
+    from core.modelio import ModelFileError, build_metadata
+    from core.registry import get_arch
+
+    run = FinishedRun(build_metadata(result, class_names, get_arch(result.config.arch).name),
+                      worth_keeping(result.epochs_completed))
+    if library and run.kept:
+        try:
+            with lock or nullcontext():
+                run.library_path = str(save_run(result.model, run.metadata, folder))
+        except ModelFileError as e:  # the model is still in memory: it can be saved elsewhere
+            run.library_error = str(e)
+    return run
+
+
 def check_name(name: str) -> str | None:
     """Why ``name`` cannot be a model's name, or None."""
     if not name.strip():

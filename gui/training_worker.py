@@ -112,7 +112,7 @@ class TrainingWorker(QObject):
     def _run(self):
         from core.datasets import load_dataset
         from core.device import graph_lock, load_tensorflow
-        from core.modelio import build_metadata
+        from core.library import finish_run
         from core.registry import build_model, get_arch, inference_model
         from core.training import run_training
 
@@ -159,22 +159,13 @@ class TrainingWorker(QObject):
         if self._abort.is_set():
             return
         summary = result.summary_dict()
-        summary["metadata"] = build_metadata(result, class_names, arch_name)
-        summary["checkpoint"] = config.checkpoint if config.checkpoint and Path(config.checkpoint).exists() else None
-        summary["checkpoint_error"] = result.checkpoint_error
-        summary["saved_to"], summary["save_error"] = None, None
-        from core.library import save_run, worth_keeping
-
-        summary["kept"] = worth_keeping(result.epochs_completed)
-        if self.library_folder and summary["kept"]:
-            from core.modelio import ModelFileError
-
+        if self.library_folder:
             self.status.emit("Saving the model in the library…")
-            try:
-                with graph_lock:
-                    summary["saved_to"] = str(save_run(result.model, summary["metadata"], self.library_folder))
-            except ModelFileError as e:  # the model is still in the canvas: Ctrl+S saves it elsewhere
-                summary["save_error"] = str(e)
+        run = finish_run(result, class_names, self.library_folder, library=bool(self.library_folder),
+                         lock=graph_lock)
+        summary.update(metadata=run.metadata, kept=run.kept, saved_to=run.library_path, save_error=run.library_error,
+                       checkpoint_error=result.checkpoint_error,
+                       checkpoint=config.checkpoint if config.checkpoint and Path(config.checkpoint).exists() else None)
         # Training is over (and the model saved), so the trained model itself is handed
         # over: the weights of the last epoch, of a cut-short one, or of the best one
         # (restored by early stopping).
