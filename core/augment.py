@@ -53,6 +53,7 @@ def augment_batch(images, seed):
     float: a random stroke width, rotation, zoom and shift each, black filling in; the
     other images are returned unchanged. Stateless: the same ``seed`` (two integers)
     gives the same batch, in any thread and under any distribution strategy."""
+    import keras
     import tensorflow as tf
 
     height, width = int(images.shape[1]), int(images.shape[2])
@@ -62,10 +63,9 @@ def augment_batch(images, seed):
     chosen = tf.gather_nd(images, where)
     k = tf.shape(chosen)[0]
     choice = tf.random.stateless_uniform([k, 1, 1, 1], seed=seeds[1], minval=0, maxval=3, dtype=tf.int32)
-    changed = tf.raw_ops.ImageProjectiveTransformV3(
-        images=stroke_width_change(chosen, choice),
-        transforms=random_geometry(seeds[2], k, height, width),
-        output_shape=[height, width], fill_value=0.0, interpolation="BILINEAR", fill_mode="CONSTANT")
+    changed = keras.ops.image.affine_transform(
+        stroke_width_change(chosen, choice), random_geometry(seeds[2], k, height, width),
+        interpolation="bilinear", fill_mode="constant", fill_value=0.0, data_format="channels_last")
     return tf.tensor_scatter_nd_update(images, where, changed)
 
 

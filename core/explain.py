@@ -9,6 +9,8 @@ while another thread trains.
 
 from __future__ import annotations
 
+import weakref
+
 import cv2
 import numpy as np
 
@@ -76,6 +78,9 @@ def feature_map_layers(model) -> list[str]:
     return names
 
 
+_probes: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
 def feature_maps(model, model_input: np.ndarray, layer_name: str) -> np.ndarray:
     """The output of one layer for one input, shape (h, w, channels).
 
@@ -87,8 +92,10 @@ def feature_maps(model, model_input: np.ndarray, layer_name: str) -> np.ndarray:
     if layer_name not in feature_map_layers(model):
         raise ValueError(f"{model.name} has no layer of feature maps named {layer_name!r}. "
                          f"Received: layer_name={layer_name!r}")
-    probe = keras.Model(model.inputs[0], model.get_layer(layer_name).output)
-    out = probe(np.asarray(model_input, dtype=np.float32)[None], training=False)
+    probes = _probes.setdefault(model, {})
+    if layer_name not in probes:  # one probe per model and layer, kept while the model lives
+        probes[layer_name] = keras.Model(model.inputs[0], model.get_layer(layer_name).output)
+    out = probes[layer_name](np.asarray(model_input, dtype=np.float32)[None], training=False)
     return np.asarray(out[0], dtype=np.float32)
 
 
@@ -100,10 +107,8 @@ def feature_grid(maps: np.ndarray, max_maps: int = 64, cell: int = 48, gap: int 
     rows = int(np.ceil(count / columns))
     grid = np.full((rows * (cell + gap) - gap, columns * (cell + gap) - gap), 40, np.uint8)
     for i in range(count):
-        m = maps[..., i]
-        low, high = float(m.min()), float(m.max())
-        img = ((m - low) / (high - low) * 255) if high > low else np.zeros_like(m)
-        img = cv2.resize(img.astype(np.float32), (cell, cell), interpolation=cv2.INTER_NEAREST)
+        img = cv2.normalize(maps[..., i].astype(np.float32), None, 0, 255, cv2.NORM_MINMAX)  # a flat map: 0
+        img = cv2.resize(img, (cell, cell), interpolation=cv2.INTER_NEAREST)
         r, c = divmod(i, columns)
         grid[r * (cell + gap): r * (cell + gap) + cell, c * (cell + gap): c * (cell + gap) + cell] = img
     return grid

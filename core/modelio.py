@@ -113,6 +113,10 @@ def save_model(model, path, metadata: dict | None = None) -> Path:
     if path.suffix != ".keras":
         raise ModelFileError(f"Model files end in .keras. Received: {path}")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ModelFileError(f"Cannot write to {path.parent}: {e.strerror or e}. Choose another folder.") from e
+    try:
         with atomic_path(path) as tmp:
             model.save(tmp, overwrite=True)
             if metadata is not None:

@@ -7,6 +7,7 @@ UI thread; loading and exporting go to the engine thread through signals.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QFileSystemWatcher, QSortFilterProxyModel, Qt, QTimer, QUrl, Signal
@@ -20,6 +21,9 @@ from core.library import LibraryEntry, delete, list_models, rename
 from core.modelio import ModelFileError
 from core.summary import format_count
 from gui.files import ask_save
+
+#: How long the outcome of an export stays above the library's own status line.
+NOTICE_SECONDS = 15
 
 COLUMNS = ("Name", "Architecture", "Dataset", "Test accuracy", "Parameters", "Epochs", "Training time", "Saved")
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -104,6 +108,7 @@ class LibraryView(QWidget):
         super().__init__(parent)
         self.folder: Path | None = None
         self.entries: list[LibraryEntry] = []
+        self._notice = ("", 0.0)  # how the last export ended, shown for NOTICE_SECONDS
         self._restoring = False
         self.model = QStandardItemModel(0, len(COLUMNS), self)
         self.model.setHorizontalHeaderLabels(list(COLUMNS))
@@ -229,6 +234,9 @@ class LibraryView(QWidget):
         if not self.entries:
             text = (f"No models yet in {self.folder}. Every run you train is saved here, finished or "
                     "stopped.")
+        notice, until = self._notice
+        if notice and time.monotonic() < until:  # a refresh must not hide how an export ended
+            text = f"{notice}<br>{text}"
         self.status.setText(text)
 
     def entry_for(self, path: str) -> LibraryEntry | None:
@@ -371,7 +379,8 @@ class LibraryView(QWidget):
         """Shows how an export ended (the engine's answer)."""
         self._update_buttons()
         color = "#1e7d32" if ok else "#b03a2e"
-        self.status.setText(f"<span style='color:{color}'>{message}</span>")
+        self._notice = (f"<span style='color:{color}'>{message}</span>", time.monotonic() + NOTICE_SECONDS)
+        self._show_status()
 
     def show_folder(self) -> None:
         if self.folder is not None:

@@ -69,10 +69,10 @@ class ProcessTrainingWorker(QObject):
     epoch_done = Signal(dict)
     snapshot = Signal(dict)  # never emitted: the trained model arrives as a file
     model_saved = Signal(str)  # the chief's saved model, for the canvas
-    finished = Signal(dict)
+    returned = Signal(dict)  # the run's result
     failed = Signal(str)
     cancelled = Signal(str)  # never emitted: the child process reports a stopped run as a result
-    done = Signal()
+    finished = Signal()  # always last
     paused = Signal(bool)
 
     #: The child process cannot be paused (the other workers would wait for it).
@@ -184,7 +184,7 @@ class ProcessTrainingWorker(QObject):
                 result["save_error"] = None
             if result.get("saved_to"):
                 self.model_saved.emit(result["saved_to"])
-            self.finished.emit(result)
+            self.returned.emit(result)
         else:
             message = self._errors[-1] if self._errors else f"the training process ended with status {code}"
             self.failed.emit(message[0].upper() + message[1:])
@@ -192,4 +192,4 @@ class ProcessTrainingWorker(QObject):
 
     def _finish(self):
         self._poll.stop()
-        self.done.emit()
+        self.finished.emit()

@@ -45,10 +45,10 @@ class TrainingWorker(QObject):
     progress = Signal(dict)  # see core.training.train_model's on_batch
     epoch_done = Signal(dict)  # see on_epoch
     snapshot = Signal(dict)  # arch, input_shape, classes, class_names, model (a copy), description
-    finished = Signal(dict)  # TrainResult.summary_dict() plus metadata for saving
+    returned = Signal(dict)  # TrainResult.summary_dict() plus metadata for saving
     failed = Signal(str)
     cancelled = Signal(str)  # stopped before training began: nothing trained or saved
-    done = Signal()  # always last, success or not
+    finished = Signal()  # always last, success or not
 
     paused = Signal(bool)
 
@@ -107,7 +107,7 @@ class TrainingWorker(QObject):
             log.exception("Training failed")
             self.failed.emit(describe_failure(e))
         finally:
-            self.done.emit()
+            self.finished.emit()
 
     def _run(self):
         from core.datasets import load_dataset
@@ -176,4 +176,4 @@ class TrainingWorker(QObject):
         else:
             description = f"{arch_name}, after epoch {result.epochs_completed}"
         self.snapshot.emit({**base, "model": result.model, "description": description})
-        self.finished.emit(summary)
+        self.returned.emit(summary)

@@ -21,7 +21,7 @@ import socket  # noqa: E402
 
 import pytest  # noqa: E402
 
-BUNDLED_MODEL = ROOT / "resources" / "models" / "lenet5_mnist.keras"
+from tests.helpers import BUNDLED_MODEL  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -33,6 +33,14 @@ def no_network(monkeypatch):
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+@pytest.fixture(scope="session")
+def small_mnist():
+    """640 MNIST training images (512 to train on, 128 to validate) and 500 test images."""
+    from core.datasets import load_dataset
+
+    return load_dataset("mnist", val_split=0.2, limit=640, test_limit=500, seed=1)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from core.library import list_models
 from tests.digits import draw_digit
 

@@ -2,7 +2,6 @@
 workers on 127.0.0.1 (each test bounded in time)."""
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -11,7 +10,7 @@ import pytest
 
 from core.distribute import parse_workers, tf_config
 from core.config import TrainConfig
-from tests.conftest import ROOT
+from tests.helpers import ROOT, finish, free_ports
 
 WORKERS = ["127.0.0.1:20001", "127.0.0.1:20002"]
 
@@ -83,31 +82,11 @@ def test_mirrored_on_two_logical_cpus_matches_one_device():
     assert "trained at [0.008]" in out.stdout
 
 
-def free_ports(n):
-    sockets = [socket.socket() for _ in range(n)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
-
-
 def start_worker(index, workers, *extra):
     args = [sys.executable, str(ROOT / "main.py"), "train", "lenet5", "--epochs", "1", "--limit", "1200",
             "--batch-size", "64", "--strategy", "multiworker", "--workers", ",".join(workers),
             "--worker-index", str(index), "--worker-timeout", "30", *extra]
     return subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def finish(proc, timeout=240):
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    return proc.returncode, out, err
 
 
 def test_two_workers_on_localhost_train_together_and_the_chief_saves(tmp_path):

@@ -11,7 +11,7 @@ from tests.digits import draw_digit
 @pytest.fixture(scope="module")
 def lenet(request):
     from core.modelio import load_model
-    from tests.conftest import BUNDLED_MODEL
+    from tests.helpers import BUNDLED_MODEL
 
     return load_model(BUNDLED_MODEL).model
 

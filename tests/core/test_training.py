@@ -4,15 +4,9 @@ import math
 import numpy as np
 import pytest
 
-from core.datasets import load_dataset
 from core.registry import build_model
 from core.config import SettingsError, TrainConfig
 from core.training import run_training, train_model
-
-
-@pytest.fixture(scope="module")
-def small_mnist():
-    return load_dataset("mnist", val_split=0.2, limit=640, test_limit=500, seed=1)
 
 
 def test_defaults_come_from_the_architecture():

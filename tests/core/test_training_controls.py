@@ -11,16 +11,10 @@ import time
 import numpy as np
 import pytest
 
-from core.datasets import load_dataset
 from core.registry import build_model
 from core.schedules import learning_rate_at, make_schedule
 from core.config import SettingsError, TrainConfig
 from core.training import run_training, train_model
-
-
-@pytest.fixture(scope="module")
-def small_mnist():
-    return load_dataset("mnist", val_split=0.2, limit=640, test_limit=200, seed=1)
 
 
 def test_schedules_follow_their_shape():
@@ -239,7 +233,7 @@ except Exception as e:
 def test_training_on_a_chosen_logical_device(tmp_path):
     """Device choice and "all devices" (mirrored), exercised with two logical CPUs (a fresh process: logical devices
     must be set before TensorFlow starts)."""
-    from tests.conftest import ROOT
+    from tests.helpers import ROOT
 
     out = subprocess.run([sys.executable, "-c", LOGICAL_CPUS], cwd=ROOT, capture_output=True, text=True,
                          timeout=240)

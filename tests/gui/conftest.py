@@ -1,11 +1,6 @@
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QEvent, QPointF, Qt
-from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QApplication
-
-from tests.digits import DIGIT_STROKES
 
 
 @pytest.fixture
@@ -28,28 +23,6 @@ def window(qtbot, tmp_path, monkeypatch):
     w.close()
     assert not w.engine_thread.isRunning()
     assert w.train_thread is None or not w.train_thread.isRunning()
-
-
-def mouse(widget, kind, point, button, buttons):
-    event = QMouseEvent(kind, QPointF(*point), widget.mapToGlobal(QPointF(*point)), button, buttons,
-                        Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(widget, event)
-
-
-def draw_strokes(canvas, strokes, steps=8):
-    """Draws with real mouse events: press, moves with the left button held, release."""
-    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
-    for stroke in strokes:
-        mouse(canvas, QEvent.Type.MouseButtonPress, stroke[0], left, left)
-        for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
-            for t in range(1, steps + 1):
-                point = (x0 + (x1 - x0) * t / steps, y0 + (y1 - y0) * t / steps)
-                mouse(canvas, QEvent.Type.MouseMove, point, none, left)
-        mouse(canvas, QEvent.Type.MouseButtonRelease, stroke[-1], left, none)
-
-
-def draw_digit_on(canvas, digit):
-    draw_strokes(canvas, DIGIT_STROKES[digit])
 
 
 @pytest.fixture
@@ -88,3 +61,29 @@ def library(window, qtbot):
     window.show_library()
     qtbot.waitUntil(lambda: len(window.library.entries) == 4, timeout=5_000)
     return folder, lenet, mlp
+
+
+def _left_running() -> list[str]:
+    """QThreads still running and QTimers still active among the application's widgets."""
+    from PySide6.QtCore import QObject, QThread, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    found = []
+    for top in QApplication.topLevelWidgets():
+        for obj in (top, *top.findChildren(QObject)):
+            if isinstance(obj, QThread) and obj.isRunning():
+                found.append(f"thread {obj.objectName() or obj!r}")
+            elif isinstance(obj, QTimer) and obj.isActive() and not obj.isSingleShot():
+                found.append(f"timer {obj.objectName() or obj!r} of {type(obj.parent()).__name__}")
+    return found
+
+
+@pytest.fixture(autouse=True)
+def nothing_left_running(qtbot):
+    """No QThread and no repeating QTimer outlives a test (one-shot timers may still be
+    pending for a moment: a test waits for them up to 3 s)."""
+    yield
+    try:
+        qtbot.waitUntil(lambda: not _left_running(), timeout=3_000)
+    except Exception:
+        raise AssertionError(f"left running after the test: {_left_running()}") from None

@@ -1,7 +1,7 @@
 from PySide6.QtCore import QEvent, Qt
 
 from gui.canvas import DrawingCanvas
-from tests.gui.conftest import draw_strokes, mouse
+from tests.gui.userpath import draw_strokes, mouse
 
 
 def test_mouse_strokes_leave_ink_and_right_click_clears(qtbot):

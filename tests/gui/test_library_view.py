@@ -5,7 +5,7 @@ import csv
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from tests.gui.conftest import draw_digit_on
+from tests.gui.userpath import draw_digit_on
 
 
 def cell(view, row, column):

@@ -2,15 +2,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from core.datasets import load_dataset
 from core.registry import build_model
 from core.config import TrainConfig
-from tests.gui.conftest import draw_digit_on
-
-
-@pytest.fixture(scope="module")
-def small_mnist():
-    return load_dataset("mnist", val_split=0.2, limit=1500, test_limit=1000, seed=0)
+from tests.gui.userpath import draw_digit_on
 
 
 def leaf_rows(tree):
@@ -274,7 +268,7 @@ def test_device_picker_lists_logical_devices():
     import subprocess
     import sys
 
-    from tests.conftest import ROOT
+    from tests.helpers import ROOT
 
     out = subprocess.run([sys.executable, "-c", LOGICAL_DEVICE_PICKER], cwd=ROOT, capture_output=True,
                          text=True, timeout=120)
@@ -309,8 +303,8 @@ def test_multiworker_training_from_the_window_with_a_second_worker(window, qtbot
     import subprocess
     import sys
 
-    from tests.conftest import ROOT
-    from tests.core.test_distribute import finish, free_ports
+    from tests.helpers import ROOT
+    from tests.helpers import finish, free_ports
 
     workers = [f"127.0.0.1:{p}" for p in free_ports(2)]
     panel = window.settings
@@ -347,7 +341,7 @@ def test_multiworker_training_from_the_window_with_a_second_worker(window, qtbot
 
 
 def test_a_multiworker_run_whose_peer_never_comes_fails_clearly(window, qtbot):
-    from tests.core.test_distribute import free_ports
+    from tests.helpers import free_ports
 
     workers = [f"127.0.0.1:{p}" for p in free_ports(2)]
     config = TrainConfig.for_arch("lenet5", epochs=1, strategy="multiworker", workers=workers,
@@ -378,7 +372,7 @@ def test_closing_the_window_during_a_multiworker_run_ends_its_process(window, qt
 
     from PySide6.QtCore import QProcess
 
-    from tests.core.test_distribute import free_ports
+    from tests.helpers import free_ports
 
     workers = [f"127.0.0.1:{p}" for p in free_ports(2)]
     config = TrainConfig.for_arch("lenet5", epochs=1, strategy="multiworker", workers=workers,

@@ -8,7 +8,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
 from tests.digits import draw_digit
-from tests.gui.conftest import draw_digit_on
+from tests.gui.userpath import draw_digit_on
 from tests.gui.userpath import (button, choose, click, click_button, entries, key, menu_action, message_boxes,
                                 open_tab, trigger, type_into)
 

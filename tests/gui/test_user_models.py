@@ -43,6 +43,8 @@ def test_models_tab_select_rename_export_delete_open(window, qtbot, library, dia
         qtbot.waitUntil(lambda: "Export" in view.status.text() and written in view.status.text(), timeout=90_000)
         assert "Exported" in view.status.text(), view.status.text()
         assert (tmp_path / written).exists(), label
+    view.refresh()  # as the folder watcher does after a rename: the outcome stays in view
+    assert "Exported as TensorFlow Lite" in view.status.text()
     # Delete: Cancel keeps it, Yes deletes it.
     dialogs.question = QMessageBox.StandardButton.Cancel
     click_button(qtbot, view, "Delete")

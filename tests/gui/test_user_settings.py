@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from tests.gui.conftest import draw_digit_on
+from tests.gui.userpath import draw_digit_on
 from tests.gui.userpath import (button, choose, click, click_button, entries, field, key, menu_action,
                                 message_boxes, trigger, type_into)
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 
 from core.library import list_models
-from tests.gui.conftest import draw_digit_on
+from tests.gui.userpath import draw_digit_on
 from tests.gui.userpath import button, choose, click, click_button, field, key, open_tab, trigger, type_into
 
 
@@ -122,6 +122,7 @@ def test_a_reference_network_is_offered_its_compact_form(window, qtbot, dialogs)
         click_button(qtbot, window, "Start training")
     assert finished.args[0]["metadata"]["config"]["form"] == "compact"
     assert panel.current_form() == "compact"
+    qtbot.waitUntil(lambda: not window.is_training, timeout=10_000)  # the settings unlock
 
     choose(qtbot, field(panel, "Form"), "Reference (as the paper)")
     dialogs.choice = "Train the reference anyway"

@@ -3,10 +3,12 @@ keys and typing; dialogs answered only at the QFileDialog / QMessageBox boundary
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QAction, QMouseEvent
 from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QApplication, QComboBox, QFileDialog,
                                QInputDialog, QLabel, QLineEdit, QMessageBox, QTabWidget, QWidget)
+
+from tests.digits import DIGIT_STROKES
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -79,6 +81,7 @@ def type_into(qtbot, widget: QWidget, text: str, enter: bool = False) -> None:
 
 def choose(qtbot, combo: QComboBox, text: str) -> None:
     """Opens the combo box's list and clicks the entry ``text``."""
+    assert combo.isEnabled(), f"the list showing {combo.currentText()!r} is disabled"
     index = combo.findText(text)
     assert index >= 0, f"{text!r} is not offered: {[combo.itemText(i) for i in range(combo.count())]}"
     combo.showPopup()
@@ -177,3 +180,25 @@ def message_boxes(window) -> list[str]:
     """The texts of the message boxes the window shows now."""
     return [w.text() for w in QApplication.topLevelWidgets()
             if isinstance(w, QMessageBox) and w.isVisible() and (w.parent() is window)]
+
+
+def mouse(widget, kind, point, button, buttons):
+    event = QMouseEvent(kind, QPointF(*point), widget.mapToGlobal(QPointF(*point)), button, buttons,
+                        Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, event)
+
+
+def draw_strokes(canvas, strokes, steps=8):
+    """Draws with real mouse events: press, moves with the left button held, release."""
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    for stroke in strokes:
+        mouse(canvas, QEvent.Type.MouseButtonPress, stroke[0], left, left)
+        for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
+            for t in range(1, steps + 1):
+                point = (x0 + (x1 - x0) * t / steps, y0 + (y1 - y0) * t / steps)
+                mouse(canvas, QEvent.Type.MouseMove, point, none, left)
+        mouse(canvas, QEvent.Type.MouseButtonRelease, stroke[-1], left, none)
+
+
+def draw_digit_on(canvas, digit):
+    draw_strokes(canvas, DIGIT_STROKES[digit])

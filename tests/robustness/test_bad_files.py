@@ -13,7 +13,7 @@ from core.imagefiles import ImageFileError, read_image
 from core.library import read_entry
 from core.modelio import ModelFileError, load_model
 from core.preprocess import prepare
-from tests.conftest import BUNDLED_MODEL
+from tests.helpers import BUNDLED_MODEL
 
 
 def rewrite(source, target, change):
@@ -132,7 +132,7 @@ def test_the_window_reports_bad_models_and_keeps_the_one_it_had(window, qtbot, t
         qtbot.waitUntil(lambda: len(shown) > count, timeout=20_000)
         assert path.name in shown[-1] and "Traceback" not in shown[-1], (name, shown[-1])
     assert window.model_info is before  # the canvas still reads with its model
-    from tests.gui.conftest import draw_digit_on
+    from tests.gui.userpath import draw_digit_on
 
     draw_digit_on(window.canvas, "7")
     qtbot.waitUntil(lambda: window.last_prediction == "7", timeout=10_000)
@@ -213,7 +213,7 @@ def test_the_window_opens_bad_images_without_failing(window, qtbot, images, monk
             assert not opened and warnings and str(path.name) in warnings[-1], name
         qtbot.wait(20)
     window.canvas.clear()
-    from tests.gui.conftest import draw_digit_on
+    from tests.gui.userpath import draw_digit_on
 
     draw_digit_on(window.canvas, "4")
     qtbot.waitUntil(lambda: window.last_prediction == "4", timeout=10_000)

@@ -128,8 +128,9 @@ def test_whole_number_boxes_cannot_take_bad_values(panel, qtbot, field, text):
     # A whole-number box keeps a whole number in its range; one that is still wrong with
     # the other settings (warm-up as long as the run) is marked.
     assert box.minimum() <= box.value() <= box.maximum()
-    if field in panel.errors():
-        assert panel.error_labels[field].isVisible() and panel.error_labels[field].text()
+    wrong = field in panel.errors()
+    assert panel.error_labels[field].isVisible() == wrong
+    assert bool(panel.error_labels[field].text()) == wrong
     panel.reset_defaults()
 
 

@@ -19,7 +19,7 @@ from core.library import list_models, save_run
 from core.modelio import load_model
 import gui.training_panel
 from core.registry import build_model
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def digest(path: Path) -> str:

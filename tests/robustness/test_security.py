@@ -9,7 +9,7 @@ import keras
 import pytest
 
 from core.modelio import ModelFileError, load_model
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def test_a_lambda_layer_is_refused_and_its_code_never_runs(tmp_path):
