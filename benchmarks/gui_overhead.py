@@ -48,7 +48,7 @@ def plain_fit(data, config) -> float:
 def app_worker(window, qapp, data, config) -> float:
     results = []
     window.training_finished.connect(results.append)
-    window.start_training(config, data)
+    window.train(config, data)
     while not results:
         qapp.processEvents()
         time.sleep(0.002)

@@ -65,7 +65,7 @@ def main() -> None:
         window.training_failed.connect(done.quit)
         timer.start()
         started = time.perf_counter()
-        window.start_training(TrainConfig.for_arch("lenet5", epochs=args.epochs, batch_size=batch_size), data)
+        window.train(TrainConfig.for_arch("lenet5", epochs=args.epochs, batch_size=batch_size), data)
         done.exec()
         while window.train_thread is not None:  # the thread's last signals
             app.processEvents()
