@@ -89,31 +89,13 @@ def _model_options(args) -> dict:
     return options
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _add_train_options(p) -> None:
+    """The options of a training run (train and sweep)."""
+    from core.config import OPTIMIZERS
     from core.datasets import DATASETS
     from core.registry import ARCHITECTURES
     from core.schedules import SCHEDULES
-    from core.config import OPTIMIZERS
 
-    parser = argparse.ArgumentParser(
-        prog="main.py", description="CNN Studio: train, read and try image classifiers.",
-        epilog="Without a command, the window opens.",
-    )
-    parser.add_argument("--verbose", action="store_true",
-                        help="show TensorFlow's own start-up messages (also: CNN_STUDIO_VERBOSE=1)")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    p = sub.add_parser("summary", help="print the layer summary of an architecture")
-    p.add_argument("arch", choices=list(ARCHITECTURES), metavar="ARCH",
-                   help=f"one of: {', '.join(ARCHITECTURES)}")
-    p.add_argument("--input", type=_parse_shape, metavar="HxWxC",
-                   help="input shape (default: the reference input, or 28x28x1 for the compact form)")
-    p.add_argument("--classes", type=_positive_int, default=10, metavar="N", help="number of classes (default 10)")
-    _add_model_options(p, default_form="reference")
-    p.add_argument("--aux", action="store_true", help="GoogLeNet: include the auxiliary heads")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-
-    p = sub.add_parser("train", help="train an architecture headless")
     p.add_argument("arch", choices=list(ARCHITECTURES), metavar="ARCH",
                    help=f"one of: {', '.join(ARCHITECTURES)}")
     p.add_argument("--dataset", default="mnist", choices=list(DATASETS))
@@ -152,13 +134,47 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale-lr", action="store_true",
                    help="multiply the learning rate by the number of replicas (the batch is global)")
     p.add_argument("--limit", type=_positive_int, metavar="N", help="train on only N images (quick runs)")
-    p.add_argument("--save", metavar="PATH", help="also save the trained model to PATH (.keras)")
     p.add_argument("--no-library", dest="library", action="store_false",
                    help="do not save the run in the model library (the window's Models tab; "
                         "folder: $CNN_STUDIO_LIBRARY or the app's data folder)")
     p.add_argument("--json", action="store_true", help="last line of output: one JSON object")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from core.datasets import DATASETS
+    from core.registry import ARCHITECTURES
+
+    parser = argparse.ArgumentParser(
+        prog="main.py", description="CNN Studio: train, read and try image classifiers.",
+        epilog="Without a command, the window opens.",
+    )
+    parser.add_argument("--verbose", action="store_true",
+                        help="show TensorFlow's own start-up messages (also: CNN_STUDIO_VERBOSE=1)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("summary", help="print the layer summary of an architecture")
+    p.add_argument("arch", choices=list(ARCHITECTURES), metavar="ARCH",
+                   help=f"one of: {', '.join(ARCHITECTURES)}")
+    p.add_argument("--input", type=_parse_shape, metavar="HxWxC",
+                   help="input shape (default: the reference input, or 28x28x1 for the compact form)")
+    p.add_argument("--classes", type=_positive_int, default=10, metavar="N", help="number of classes (default 10)")
+    _add_model_options(p, default_form="reference")
+    p.add_argument("--aux", action="store_true", help="GoogLeNet: include the auxiliary heads")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = sub.add_parser("train", help="train an architecture headless")
+    _add_train_options(p)
+    p.add_argument("--save", metavar="PATH", help="also save the trained model to PATH (.keras)")
     p.add_argument("--events", action="store_true",
                    help="for programs: progress as JSON lines on stdout; a line 'stop' on stdin stops")
+
+    p = sub.add_parser("sweep", help="train every combination of some settings with several seeds, "
+                                     "and say which differences are real")
+    _add_train_options(p)
+    p.add_argument("--param", action="append", default=[], metavar="NAME=V1,V2",
+                   help="a setting and the values to try (repeat for more settings); e.g. optimizer=adam,sgd")
+    p.add_argument("--seeds", type=_positive_int, default=3, metavar="N",
+                   help="runs of each combination, seeds SEED, SEED+1, … (default 3)")
 
     p = sub.add_parser("predict", help="read digits from image files with a trained model")
     p.add_argument("--model", required=True, metavar="PATH", help="a .keras model file")
@@ -279,19 +295,15 @@ def _warn_if_slow(config) -> None:
          "machine's CPU; --form compact trains the same idea in minutes.")
 
 
-def cmd_train(args) -> int:
-    from core.datasets import DatasetUnavailableError, get_dataset_info
-    from core.modelio import ModelFileError, build_metadata, save_model
-    from core.registry import get_arch
-    from core.distribute import WorkerFailure, is_chief
-    from core.config import SettingsError, TrainConfig
-    from core.training import run_training, TrainingDiverged, TrainingOutOfMemory
+def _train_config(args):
+    """The TrainConfig of the train (and sweep) options; unchecked.
 
-    try:
-        options = _model_options(args)
-    except ValueError as e:
-        _err(f"error: {e}")
-        return EXIT_USAGE
+    Raises:
+        ValueError: a model option the architecture does not take.
+    """
+    from core.config import TrainConfig
+
+    options = _model_options(args)
     config = TrainConfig.for_arch(
         args.arch, form=args.form, options=options, dataset=args.dataset, epochs=args.epochs,
         batch_size=args.batch_size, optimizer=args.optimizer, learning_rate=args.lr, limit=args.limit,
@@ -305,6 +317,34 @@ def cmd_train(args) -> int:
         devices=[d.strip().lower() for d in args.devices.split(",") if d.strip()] if args.devices else None,
         workers=[w.strip() for w in args.workers.split(",") if w.strip()] if args.workers else None,
     )
+    return config
+
+
+def _interrupt_sets(stop: threading.Event):
+    """A SIGINT handler: the first Ctrl+C sets ``stop`` (the run ends after its batch),
+    the second aborts."""
+    def interrupt(signum, frame):
+        if stop.is_set():
+            raise KeyboardInterrupt
+        _err("\nStopping after this batch (Ctrl+C again to abort)…")
+        stop.set()
+
+    return interrupt
+
+
+def cmd_train(args) -> int:
+    from core.datasets import DatasetUnavailableError, get_dataset_info
+    from core.modelio import ModelFileError, build_metadata, save_model
+    from core.registry import get_arch
+    from core.distribute import WorkerFailure, is_chief
+    from core.config import SettingsError
+    from core.training import run_training, TrainingDiverged, TrainingOutOfMemory
+
+    try:
+        config = _train_config(args)
+    except ValueError as e:
+        _err(f"error: {e}")
+        return EXIT_USAGE
     problems = config.errors()
     if args.save and not args.save.endswith(".keras"):
         problems["save"] = f"model files end in .keras, not {args.save!r}"
@@ -314,12 +354,7 @@ def cmd_train(args) -> int:
         return EXIT_USAGE
 
     stop = threading.Event()
-
-    def interrupt(signum, frame):
-        if stop.is_set():
-            raise KeyboardInterrupt
-        _err("\nStopping after this batch (Ctrl+C again to abort)…")
-        stop.set()
+    interrupt = _interrupt_sets(stop)
 
     # (A multi-worker strategy must be made before TensorFlow runs anything.)
     if config.form == "reference" and args.arch not in ("mlp", "lenet5") and config.strategy != "multiworker":
@@ -407,6 +442,77 @@ def cmd_train(args) -> int:
         out["saved_to"] = saved_to
         out["library_path"] = library_path
         print(json.dumps(out))
+    return EXIT_OK
+
+
+def cmd_sweep(args) -> int:
+    """Every combination of the --param values, --seeds runs each, then a verdict per
+    combination against the first."""
+    import datetime
+
+    from core.config import SettingsError
+    from core.datasets import DatasetUnavailableError, get_dataset_info
+    from core.library import finish_run
+    from core.sweep import label, parse_param, run_sweep, verdicts
+    from core.training import TrainingDiverged, TrainingOutOfMemory
+
+    try:
+        params = dict(parse_param(text) for text in args.param)
+        config = _train_config(args)
+    except ValueError as e:
+        _err(f"error: {e}")
+        return EXIT_USAGE
+    if not params:
+        _err("error: --param NAME=V1,V2 names the setting to sweep, e.g. --param optimizer=adam,sgd")
+        return EXIT_USAGE
+    problems = config.errors()
+    if config.strategy != "default":
+        problems["strategy"] = "sweeps run on one device, one run after another"
+    for name, message in problems.items():
+        _err(f"error: --{name.replace('_', '-')} {message}")
+    if problems:
+        return EXIT_USAGE
+    sweep_id = datetime.datetime.now().strftime("sweep-%Y%m%d-%H%M%S")
+    class_names = get_dataset_info(config.dataset).class_names
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGINT, _interrupt_sets(stop))
+    progress = TerminalProgress()
+
+    def on_run(k, total, combo, seed):
+        _err(f"Run {k} of {total}: {label(combo)}, seed {seed}")
+
+    def on_result(combo, seed, result):
+        if args.library:
+            run = finish_run(result, class_names, extra={"sweep": {"id": sweep_id, "params": combo, "seed": seed}})
+            if run.library_error:
+                _err(f"warning: not saved in the model library: {run.library_error}")
+
+    try:
+        combos = run_sweep(config, params, args.seeds, on_run=on_run, on_result=on_result, should_stop=stop.is_set,
+                           on_batch=progress.batch, on_epoch=progress.epoch)
+    except SettingsError as e:
+        for name, message in e.errors.items():
+            _err(f"error: --{name.replace('_', '-')} {message}")
+        return EXIT_USAGE
+    except DatasetUnavailableError as e:
+        _err(f"error: {e}")
+        return EXIT_USAGE
+    except (TrainingDiverged, TrainingOutOfMemory) as e:
+        _err(f"error: {e}")
+        return EXIT_FAILED
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    summaries, comparisons = [c.summary() for c in combos], verdicts(combos)
+    out = sys.stderr if args.json else sys.stdout
+    for s in summaries:
+        mean, std = s["test_accuracy_mean"], s["test_accuracy_std"]
+        shown = f"{100 * mean:.2f}% ± {100 * std:.2f}" if mean is not None else "–"
+        print(f"{label(s['params'])}: test accuracy {shown} over {s['runs']} run(s)", file=out)
+    for c in comparisons:
+        print(f"{c['b']} vs {c['a']}: {100 * c['difference']:+.2f} points (95% interval "
+              f"{100 * c['low']:+.2f} to {100 * c['high']:+.2f}): {c['verdict']}", file=out)
+    if args.json:
+        print(json.dumps({"sweep": sweep_id, "combinations": summaries, "comparisons": comparisons}))
     return EXIT_OK
 
 
@@ -504,7 +610,7 @@ def main(argv=None) -> int:
         os.environ[VERBOSE_ENV] = "1"
     if args.command is None:
         return open_window()
-    command = {"summary": cmd_summary, "train": cmd_train, "predict": cmd_predict,
+    command = {"summary": cmd_summary, "train": cmd_train, "sweep": cmd_sweep, "predict": cmd_predict,
                "evaluate": cmd_evaluate}[args.command]
     return command(args)
 

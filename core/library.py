@@ -204,7 +204,7 @@ class FinishedRun:
 
 
 def finish_run(result, class_names, folder: str | os.PathLike | None = None, library: bool = True,
-               lock=None) -> FinishedRun:
+               lock=None, extra: dict | None = None) -> FinishedRun:
     """What follows every run, from the window or the command line: its record, and its
     place in the library (``folder``, default :func:`library_dir`) when it is worth one.
 
@@ -213,14 +213,15 @@ def finish_run(result, class_names, folder: str | os.PathLike | None = None, lib
         class_names: the dataset's class names.
         library: False to leave the library alone (``--no-library``).
         lock: held while saving (the window's graph lock), or None.
+        extra: more of the record (a sweep's tag, say).
     """
     from contextlib import nullcontext
 
     from core.modelio import ModelFileError, build_metadata
     from core.registry import get_arch
 
-    run = FinishedRun(build_metadata(result, class_names, get_arch(result.config.arch).name),
-                      worth_keeping(result.epochs_completed))
+    metadata = {**build_metadata(result, class_names, get_arch(result.config.arch).name), **(extra or {})}
+    run = FinishedRun(metadata, worth_keeping(result.epochs_completed))
     if library and run.kept:
         try:
             with lock or nullcontext():

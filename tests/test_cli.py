@@ -213,3 +213,40 @@ def test_the_window_passes_every_model_option_to_a_training_process():
     config = TrainConfig.for_arch("googlenet", options={"inception_version": "v2"})
     args = build_parser().parse_args(train_arguments(config, None))
     assert _model_options(args) == {"inception_version": "v2"}
+
+
+def test_sweep_json_ends_with_combinations_and_verdicts(capsys, monkeypatch, tmp_path):
+    import main
+
+    monkeypatch.setenv("CNN_STUDIO_LIBRARY", str(tmp_path / "library"))
+    code = main.main(["sweep", "lenet5", "--param", "optimizer=adam,sgd", "--seeds", "2", "--limit", "300",
+                      "--epochs", "1", "--batch-size", "64", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err[-2000:]
+    result = json.loads(out.strip().splitlines()[-1])
+    assert [c["params"] for c in result["combinations"]] == [{"optimizer": "adam"}, {"optimizer": "sgd"}]
+    for combination in result["combinations"]:
+        assert combination["runs"] == 2 and 0 <= combination["test_accuracy_mean"] <= 1
+        assert combination["test_accuracy_std"] >= 0
+    (comparison,) = result["comparisons"]
+    assert (comparison["a"], comparison["b"]) == ("optimizer=adam", "optimizer=sgd")
+    assert comparison["low"] <= comparison["difference"] <= comparison["high"]
+    assert comparison["verdict"] in ("a real difference",) or comparison["verdict"].startswith("within")
+    assert "Run 4 of 4: optimizer=sgd, seed 1" in err
+    # Every run is in the library, tagged with the sweep.
+    runs = list_models(tmp_path / "library")
+    assert len(runs) == 4 and {r.metadata["sweep"]["id"] for r in runs} == {result["sweep"]}
+    assert sorted((r.metadata["sweep"]["params"]["optimizer"], r.metadata["sweep"]["seed"]) for r in runs) == [
+        ("adam", 0), ("adam", 1), ("sgd", 0), ("sgd", 1)]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--param", "colour=red"], "--param takes NAME=V1,V2"),
+    ([], "--param NAME=V1,V2 names the setting"),
+    (["--param", "epochs=0,1"], "--epochs"),
+])
+def test_sweep_refuses_bad_parameters(capsys, args, message):
+    import main
+
+    assert main.main(["sweep", "lenet5", "--limit", "300", *args]) == 2
+    assert message in capsys.readouterr().err
