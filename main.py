@@ -336,7 +336,7 @@ def cmd_train(args) -> int:
     from core.datasets import DatasetUnavailableError, get_dataset_info
     from core.modelio import ModelFileError, build_metadata, save_model
     from core.registry import get_arch
-    from core.distribute import WorkerFailure, is_chief
+    from core.distribute import WorkerFailure, is_chief, small_model_note
     from core.config import SettingsError
     from core.training import run_training, TrainingDiverged, TrainingOutOfMemory
 
@@ -359,6 +359,9 @@ def cmd_train(args) -> int:
     # (A multi-worker strategy must be made before TensorFlow runs anything.)
     if config.form == "reference" and args.arch not in ("mlp", "lenet5") and config.strategy != "multiworker":
         _warn_if_slow(config)
+    note = small_model_note(config.arch, config.form, config.strategy, config.device)
+    if note:
+        _err(f"note: {note}")
     previous = signal.signal(signal.SIGINT, interrupt)
     progress = TerminalProgress()
     events = _EventStream(stop) if args.events else None

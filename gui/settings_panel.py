@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (
 
 from core.datasets import DATASETS, availability, is_digit_dataset
 from core.device import check_on_devices
-from core.distribute import STRATEGIES
+from core.distribute import STRATEGIES, small_model_note
 from core.registry import ARCHITECTURES, DEFAULT_ARCH, get_arch
 from core.schedules import SCHEDULES
 from core.config import MIXED_PRECISION, OPTIMIZERS, TrainConfig
@@ -159,6 +159,10 @@ class SettingsPanel(QWidget):
         row.addWidget(self.tensorboard, 1)
         row.addWidget(browse)
 
+        self.strategy_note = QLabel()
+        self.strategy_note.setWordWrap(True)
+        self.strategy_note.setStyleSheet("color: #8a6d00;")
+        self.strategy_note.hide()
         self.error_labels: dict[str, QLabel] = {}
         basic = self._form((
             ("arch", "&Architecture", self.arch), ("form", "&Form", self.form),
@@ -177,6 +181,7 @@ class SettingsPanel(QWidget):
             ("device", "De&vice", self.device), ("strategy", "Strate&gy", self.strategy),
             ("devices", "Devices", self.devices), ("workers", "Wor&kers", self.workers),
             ("worker_index", "Worker index", self.worker_index), ("scale_lr", "", self.scale_lr),
+            ("strategy_note", "", self.strategy_note),
             ("mixed_precision", "Precision", self.mixed_precision),
             ("tensorboard", "TensorBoard", tensorboard_row),
         ))
@@ -212,7 +217,7 @@ class SettingsPanel(QWidget):
         # Digit models train with augmentation by default; other datasets without.
         self.dataset.currentIndexChanged.connect(
             lambda: self.augment.setChecked(is_digit_dataset(self.dataset.currentData() or "")))
-        for signal in (self.dataset.currentIndexChanged, self.epochs.valueChanged,
+        for signal in (self.dataset.currentIndexChanged, self.form.currentIndexChanged, self.epochs.valueChanged,
                        self.batch_size.valueChanged, self.optimizer.currentIndexChanged,
                        self.learning_rate.textChanged, self.schedule.currentIndexChanged,
                        self.momentum.textChanged, self.nesterov.toggled, self.weight_decay.textChanged,
@@ -413,6 +418,10 @@ class SettingsPanel(QWidget):
             label.setVisible(key in errors)
         if set(errors) & {key for key in self.error_labels if self.advanced.isAncestorOf(self.error_labels[key])}:
             self.set_advanced_visible(True)  # never hide a message
+        config = self.config()
+        note = small_model_note(config.arch, config.form, config.strategy, config.device)
+        self.strategy_note.setText(f"Note: {note}" if note else "")
+        self.strategy_note.setVisible(bool(note))
         valid = not errors
         if valid != getattr(self, "_valid", None):
             self._valid = valid

@@ -144,3 +144,12 @@ def test_when_a_worker_dies_the_other_stops_with_a_clear_message():
     code, _, err = finish(chief, timeout=120)
     assert code == 1
     assert "Another worker stopped or cannot be reached" in err and "Traceback" not in err
+
+
+def test_a_small_model_on_several_devices_gets_a_note():
+    from core.distribute import small_model_note
+
+    assert small_model_note("lenet5", "compact", "default") is None
+    assert "small" in small_model_note("lenet5", "compact", "mirrored")
+    assert "small" in small_model_note("vgg16", "compact", "default", device="all")
+    assert small_model_note("vgg16", "reference", "multiworker") is None

@@ -55,6 +55,9 @@ def test_every_field_typed_a_bad_value_refused_and_reset(window, qtbot):
     choose(qtbot, field(panel, "Strategy"), "Multi-worker: several machines")
     type_into(qtbot, field(panel, "Workers"), "localhost:1")
     assert panel.error_labels["workers"].isVisible()
+    type_into(qtbot, field(panel, "Workers"), "localhost:1111,localhost:2222")
+    assert not panel.error_labels["workers"].isVisible()
+    assert panel.strategy_note.isVisible() and "small" in panel.strategy_note.text()  # said before Start
     type_into(qtbot, field(panel, "TensorBoard"), str(Path.home() / "logs"))
     # Reset to defaults (the button) puts back every setting, the architecture kept.
     click_button(qtbot, panel, "Reset to defaults")
@@ -66,6 +69,7 @@ def test_every_field_typed_a_bad_value_refused_and_reset(window, qtbot):
     type_into(qtbot, field(panel, "Epochs"), "9")
     key(qtbot, window, "Ctrl+R")
     assert panel.config().epochs == 5 and button(window, "Start training").isEnabled()
+    assert not panel.strategy_note.isVisible()
     click(qtbot, button(panel, "More settings"))
     assert not panel.advanced.isVisible()
 
