@@ -1,10 +1,10 @@
-"""What every panel of the window makes the same way: menu actions with shortcuts, and
-warnings that do not block."""
+"""What every panel of the window makes the same way: menu actions with shortcuts,
+warnings that do not block, and columns that scroll."""
 
 from __future__ import annotations
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QFrame, QMessageBox, QScrollArea, QWidget
 
 
 def make_action(owner: QWidget, text: str, shortcuts, slot, tip: str) -> QAction:
@@ -32,3 +32,13 @@ def warn(widget: QWidget, title: str, message: str) -> QMessageBox:
     box.setModal(False)
     box.show()
     return box
+
+
+def scrolling(widget: QWidget) -> QScrollArea:
+    """``widget`` in a frameless area that scrolls vertically when it does not fit."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setMinimumWidth(widget.minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width())
+    return area

@@ -8,13 +8,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QStandardPaths, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QFrame, QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter, QStackedWidget,
-                               QTabWidget, QWidget)
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QTabWidget
 
 from core.registry import get_arch
 from gui.canvas_panel import CanvasPanel
 from gui.collector import UiThreadCollector, freeze_long_lived_objects
-from gui.commands import make_action, warn
+from gui.commands import make_action, scrolling, warn
 from gui.compare_view import CompareView
 from gui.engine import Engine
 from gui.evaluation_view import EvaluationView
@@ -27,16 +26,6 @@ from gui.training_panel import TrainingPanel
 
 #: Start loading TensorFlow after this long even if the window has not been painted.
 ENGINE_START_FALLBACK_MS = 1000
-
-
-def scrolling(widget: QWidget) -> QScrollArea:
-    """``widget`` in a frameless area that scrolls vertically when it does not fit."""
-    area = QScrollArea()
-    area.setWidget(widget)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setMinimumWidth(widget.minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width())
-    return area
 
 
 class MainWindow(QMainWindow):
@@ -180,7 +169,10 @@ class MainWindow(QMainWindow):
         menu("&File", [self.open_action, self.save_action, self.checkpoint_action, None, quit_action])
         self.evaluate_action = make_action(self, "&Evaluate on the test set", "Ctrl+E", self.evaluate_model,
                                            "Measure the canvas's model on its dataset's test set.")
-        menu("&Train", self.training.actions_for_menu + [self.evaluate_action])
+        self.sweep_action = make_action(self, "S&weep…", "Ctrl+Shift+W", self.open_sweep,
+                                        "Train every combination of some settings with several seeds, "
+                                        "and see which differences are real.")
+        menu("&Train", self.training.actions_for_menu + [self.evaluate_action, self.sweep_action])
         menu("&Models", [
             make_action(self, "&Model library", "Ctrl+L", self.show_library,
                         "Every run trained here: pick one for the canvas, rename, delete, export, compare."),
@@ -285,7 +277,7 @@ class MainWindow(QMainWindow):
 
     def _on_training_busy(self, training: bool) -> None:
         """What TensorFlow cannot do while it trains is disabled meanwhile."""
-        for widget in (self.open_action, self.checkpoint_action, self.library.open_button):
+        for widget in (self.open_action, self.checkpoint_action, self.library.open_button, self.sweep_action):
             widget.setEnabled(not training)
         if not training:
             message = self.statusBar().currentMessage()
@@ -317,6 +309,17 @@ class MainWindow(QMainWindow):
 
     def _on_model_failed(self, message: str):
         self._warn("Could not use the model", message)
+
+    def open_sweep(self) -> None:
+        """Train ▸ Sweep…: a dialog that sweeps settings starting from the panel's."""
+        from gui.sweep_dialog import SweepDialog
+
+        if self.is_training or not self.settings.check():
+            self.statusBar().showMessage("Fix the settings marked in red first (the sweep starts from them).", 6000)
+            return
+        self.sweep_dialog = SweepDialog(self.settings.config(), self.library_dir(), self)
+        self.sweep_dialog.finished.connect(self.library.refresh)
+        self.sweep_dialog.show()
 
     # ----------------------------------------------------------------- evaluation
     def evaluate_model(self) -> None:
@@ -435,6 +438,8 @@ class MainWindow(QMainWindow):
     def shutdown(self, timeout_ms: int = 5000) -> None:
         """Stops training and the engine thread; waits for both to end."""
         self.plots.timer.stop()
+        if getattr(self, "sweep_dialog", None) is not None:
+            self.sweep_dialog.close()
         self.training.shutdown(timeout_ms)
         self.engine_thread.quit()
         self.engine_thread.wait(timeout_ms)

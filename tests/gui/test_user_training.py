@@ -133,3 +133,40 @@ def test_a_reference_network_is_offered_its_compact_form(window, qtbot, dialogs)
     click_button(qtbot, window, "Stop")  # at once: before its first (very slow) batch
     qtbot.waitUntil(lambda: not window.is_training, timeout=300_000)
     assert window.progress.format() == "Stopped"
+
+
+def test_the_sweep_dialog_runs_every_combination_and_gives_a_verdict(window, qtbot, dialogs, tmp_path):
+    from PySide6.QtWidgets import QApplication
+
+    from gui.sweep_dialog import SweepDialog
+
+    quick_settings(qtbot, window, images="300")
+    key(qtbot, window, "Ctrl+Shift+W")  # Train ▸ Sweep…
+    dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, SweepDialog) and w.isVisible())
+    qtbot.addWidget(dialog)
+    assert not button(dialog, "Start sweep").isEnabled()  # nothing to sweep yet
+    choose(qtbot, dialog.setting, "epochs")
+    type_into(qtbot, dialog.values, "one,two", enter=True)
+    assert "epochs takes int values" in dialog.error.text() and dialog.chosen.count() == 0
+    choose(qtbot, dialog.setting, "optimizer")
+    type_into(qtbot, dialog.values, "adam,nadam", enter=True)
+    click_button(qtbot, dialog, "Start sweep")  # refused before any run: nadam is not offered
+    assert "optimizer must be one of" in dialog.error.text() and dialog.thread is None
+    type_into(qtbot, dialog.values, "adam,sgd")
+    click_button(qtbot, dialog, "Add")
+    assert dialog.chosen.count() == 1 and dialog.chosen.item(0).text() == "optimizer = adam, sgd"
+    type_into(qtbot, dialog.seeds, "2")
+    click_button(qtbot, dialog, "Start sweep")
+    assert not button(dialog, "Close").isEnabled()
+    qtbot.waitUntil(lambda: dialog.progress.format().startswith("Run "), timeout=30_000)
+    qtbot.waitUntil(lambda: dialog.thread is None, timeout=240_000)
+    assert dialog.table.rowCount() == 2 and dialog.table.item(1, 0).text() == "optimizer=sgd"
+    assert dialog.table.item(0, 1).text() == "2" and "%" in dialog.table.item(0, 2).text()
+    assert "against" in dialog.verdicts.text() and "95% interval" in dialog.verdicts.text()
+    dialogs.save = str(tmp_path / "sweep")
+    click_button(qtbot, dialog, "Export CSV")
+    lines = (tmp_path / "sweep.csv").read_text().splitlines()
+    assert lines[0].startswith("combination,runs,test_accuracy_mean") and len(lines) == 3
+    click_button(qtbot, dialog, "Close")
+    # Every run is in the Models tab, tagged with the sweep.
+    qtbot.waitUntil(lambda: len([e for e in window.library.entries if "sweep" in e.metadata]) == 4, timeout=5_000)
