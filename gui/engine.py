@@ -12,6 +12,7 @@ import itertools
 import logging
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from core.datasets import RESOURCES
@@ -49,12 +50,16 @@ class Engine(QObject):
     saved = Signal(str)
     save_failed = Signal(str)
     exported = Signal(str, bool)  # a message, whether it worked
+    epochs_kept = Signal(list, int)  # the epochs whose weights are kept, and their size in bytes
 
     def __init__(self):
         super().__init__()
         self._predictor = None
         self._metadata: dict = {}
         self._latest_prediction = 0
+        self._epochs: dict[int, list] = {}  # epoch → weights of the run's snapshot (the scrubber)
+        self._keep_epochs = True
+        self._run_name = ""
 
     def note_prediction_request(self, request_id: int) -> None:
         """Called from the UI thread: older queued predictions can be skipped."""
@@ -113,7 +118,32 @@ class Engine(QObject):
             self.model_failed.emit(f"Could not use the trained weights: {e}")
             return
         self._metadata = dict(snapshot.get("metadata") or {})
+        epoch = snapshot.get("epoch")
+        if self._keep_epochs and epoch:
+            self._run_name = snapshot["description"].split(",")[0]
+            self._epochs[epoch] = [np.array(w) for w in snapshot["model"].get_weights()]
+            self.epochs_kept.emit(sorted(self._epochs), sum(w.nbytes for ws in self._epochs.values() for w in ws))
         self.model_ready.emit(self._describe(snapshot["description"], "training", None))
+
+    @Slot(bool)
+    def begin_run(self, keep_epochs: bool):
+        """A training run begins: forget the last run's epochs; keep this one's or not."""
+        pin_python_thread_state()
+        self._epochs, self._keep_epochs = {}, keep_epochs
+        self.epochs_kept.emit([], 0)
+
+    @Slot(int)
+    def use_epoch(self, epoch: int):
+        """The canvas (and Why?, Activations, Evaluation) read with the weights the last
+        run had after ``epoch``."""
+        pin_python_thread_state()
+        weights = self._epochs.get(epoch)
+        if weights is None or self._predictor is None:
+            return
+        self._predictor.model.set_weights(weights)
+        last = max(self._epochs)
+        text = f"{self._run_name}, weights of epoch {epoch} of {last}"
+        self.model_ready.emit(self._describe(text, "training", None))
 
     @Slot(str)
     def load_model(self, path: str):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QStandardPaths, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QTabWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QStackedWidget, QTabWidget
 
 from core.registry import get_arch
 from gui.canvas_panel import CanvasPanel
@@ -18,9 +18,10 @@ from gui.compare_view import CompareView
 from gui.engine import Engine
 from gui.evaluation_view import EvaluationView
 from gui.explain_view import ActivationsView, Explainer
-from gui.files import ask_open, ask_save
+from gui.file_menu import FileMenu
 from gui.library_view import LibraryView
 from gui.plots import TrainingPlots
+from gui.scrubber import EpochScrubber, curves_page
 from gui.summary_view import SummaryView
 from gui.training_panel import TrainingPanel
 
@@ -28,7 +29,7 @@ from gui.training_panel import TrainingPanel
 ENGINE_START_FALLBACK_MS = 1000
 
 
-class MainWindow(QMainWindow):
+class MainWindow(FileMenu, QMainWindow):
     """The studio's window.
 
     Args:
@@ -39,6 +40,8 @@ class MainWindow(QMainWindow):
     request_export = Signal(str, str, str)  # source model file, destination, format
     request_load = Signal(str)
     request_save = Signal(str)
+    request_epoch = Signal(int)
+    begin_run = Signal(bool)  # keep the run's epochs for the scrubber
 
     def __init__(self, start_engine: bool = True):
         super().__init__()
@@ -109,11 +112,13 @@ class MainWindow(QMainWindow):
         placeholder.setStyleSheet("color: #888;")
         self.plots_page.addWidget(placeholder)
         self.plots_page.addWidget(self.plots)
+        self.scrubber = EpochScrubber()
+        self.curves_tab = curves_page(self.plots_page, self.scrubber)
         self.activations = ActivationsView()
         self.evaluation = EvaluationView()
         self.library = LibraryView()
         self.compare = CompareView()
-        for page, title in ((self.plots_page, "Training curves"), (self.summary_view, "Layers"),
+        for page, title in ((self.curves_tab, "Training curves"), (self.summary_view, "Layers"),
                             (self.summary_view.diagram_page, "Diagram"), (self.activations, "Activations"),
                             (self.evaluation, "Evaluation"), (self.library, "Models"), (self.compare, "Compare")):
             self.tabs.addTab(page, title)
@@ -191,6 +196,10 @@ class MainWindow(QMainWindow):
         self.request_save.connect(engine.save_model)
         self.evaluation.request_evaluation.connect(engine.evaluate)
         self.request_export.connect(engine.export_model)
+        self.request_epoch.connect(engine.use_epoch)
+        self.begin_run.connect(engine.begin_run)
+        engine.epochs_kept.connect(self.scrubber.set_epochs)
+        self.scrubber.epoch_chosen.connect(self.request_epoch)
         engine.ready.connect(self._on_engine_ready)
         engine.devices.connect(self.settings.set_devices)
         engine.summary_ready.connect(self.summary_view.on_summary)
@@ -269,7 +278,8 @@ class MainWindow(QMainWindow):
 
     def _on_run_started(self) -> None:
         self.show_plots()
-        self.tabs.setCurrentWidget(self.plots_page)
+        self.tabs.setCurrentWidget(self.curves_tab)
+        self.begin_run.emit(self.settings.keep_epochs.isChecked())
 
     def _show_replicas(self, text: str) -> None:
         self.replicas_label.setText(text)
@@ -279,6 +289,7 @@ class MainWindow(QMainWindow):
         """What TensorFlow cannot do while it trains is disabled meanwhile."""
         for widget in (self.open_action, self.checkpoint_action, self.library.open_button, self.sweep_action):
             widget.setEnabled(not training)
+        self.scrubber.set_training(training)
         if not training:
             message = self.statusBar().currentMessage()
             if message.startswith("Stopping") or (message.startswith("Training ") and message.endswith("…")):
@@ -386,49 +397,6 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(message, 10000)
         else:
             self._warn("Export failed", message)
-
-    # ----------------------------------------------------------------- files
-    def checkpoints_dir(self) -> str | None:
-        """Where training writes its best-so-far checkpoint and its last model."""
-        base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
-        return str(Path(base) / "checkpoints") if base else None
-
-    def open_last_checkpoint(self):
-        """Loads the newest model in the checkpoints folder (after a crash, the best so far)."""
-        if self.is_training:
-            self.statusBar().showMessage("Training is running: its checkpoint opens when it has finished.", 6000)
-            return
-        folder = self.checkpoints_dir()
-        files = sorted(Path(folder).glob("*.keras"), key=lambda p: p.stat().st_mtime) if folder else []
-        files = [f for f in files if not f.name.startswith(".")]
-        if not files:
-            self._warn("No checkpoint yet", f"Training here writes checkpoints to {folder}; there are none yet.")
-            return
-        self.statusBar().showMessage(f"Loading {files[-1].name}…")
-        self.request_load.emit(str(files[-1]))
-
-    def open_model(self):
-        if self.is_training:
-            self.statusBar().showMessage("Training is running: open a model when it has finished.", 6000)
-            return
-        path = ask_open(self, "Open model", "Keras models (*.keras)")
-        if path:
-            self.statusBar().showMessage(f"Loading {Path(path).name}…")
-            self.request_load.emit(path)
-
-    def save_model(self):
-        arch = (self.last_result or {}).get("arch", "model")
-        path = ask_save(self, "Save model", f"{arch}.keras", "Keras models (*.keras)", ".keras")
-        if path:
-            self.request_save.emit(path)
-
-    def show_about(self):
-        QMessageBox.about(
-            self, "About CNN Studio",
-            "<b>CNN Studio</b><p>Train classic image classifiers, read them layer by layer, "
-            "and watch them read your handwriting.</p><p>MNIST: LeCun, Cortes &amp; Burges, "
-            "CC BY-SA 3.0.</p>",
-        )
 
     def _warn(self, title: str, message: str):
         self.statusBar().showMessage(message, 10000)

@@ -93,6 +93,10 @@ class SettingsPanel(QWidget):
         self.augment.setToolTip("Give 30% of the training images thinner or thicker strokes (±1 px), "
                                 "shifts (±5%), rotations (±5°) and zoom (±5%): the model reads real "
                                 "drawings better. On by default for digits.")
+        self.keep_epochs = QCheckBox("Keep every epoch's weights")
+        self.keep_epochs.setToolTip("After the run, move back through its epochs under the curves: the canvas "
+                                    "reads with the weights of that epoch. On for compact forms (a few MB).")
+        self.keep_epochs.setChecked(True)
         self.early_stopping = QSpinBox()
         self.early_stopping.setRange(0, 1000)
         self.early_stopping.setSpecialValueText("Off")
@@ -175,7 +179,7 @@ class SettingsPanel(QWidget):
         advanced = self._form((
             ("momentum", "Mo&mentum", self.momentum), ("nesterov", "", self.nesterov),
             ("weight_decay", "&Weight decay", self.weight_decay), ("warmup", "&Warm-up", self.warmup),
-            ("augment", "", self.augment), ("early_stopping", "Early sto&p", self.early_stopping),
+            ("augment", "", self.augment), ("keep_epochs", "", self.keep_epochs), ("early_stopping", "Early sto&p", self.early_stopping),
             ("val_split", "&Validation", self.val_split), ("limit", "Training &images", self.limit),
             ("seed", "See&d", self.seed),
             ("device", "De&vice", self.device), ("strategy", "Strate&gy", self.strategy),
@@ -228,6 +232,8 @@ class SettingsPanel(QWidget):
                        self.worker_index.valueChanged, self.scale_lr.toggled):
             signal.connect(self.check)
         self.strategy.currentIndexChanged.connect(self._update_enabled)
+        # Reference forms are large: their epochs are not kept unless asked for.
+        self.form.currentIndexChanged.connect(lambda: self.keep_epochs.setChecked(self.current_form() == "compact"))
         self.optimizer.currentIndexChanged.connect(self._update_enabled)
         self._valid = True
         self._locked = False
@@ -433,7 +439,7 @@ class SettingsPanel(QWidget):
         self._locked = locked
         for widget in (self.arch, self.form, self.dataset, self.epochs, self.batch_size, self.optimizer,
                        self.learning_rate, self.schedule, self.weight_decay, self.warmup, self.augment,
-                       self.early_stopping, self.val_split, self.limit, self.seed, self.device,
+                       self.early_stopping, self.keep_epochs, self.val_split, self.limit, self.seed, self.device,
                        self.mixed_precision, self.tensorboard, self.browse, self.reset_button, self.strategy, self.devices, self.workers,
                        self.worker_index, self.scale_lr):
             widget.setEnabled(not locked)

@@ -148,7 +148,7 @@ class TrainingWorker(QObject):
             with graph_lock:
                 model = build_model(config.arch, data.input_shape, data.num_classes, **config.model_options())
                 model.set_weights(weights)
-            self.snapshot.emit({**base, "model": inference_model(model),
+            self.snapshot.emit({**base, "model": inference_model(model), "epoch": epochs_seen[0] + 1,
                                 "description": f"{arch_name}, after epoch {epochs_seen[0] + 1}"})
 
         result = run_training(
@@ -175,5 +175,7 @@ class TrainingWorker(QObject):
             description = f"{arch_name}, best epoch (early stopping)"
         else:
             description = f"{arch_name}, after epoch {result.epochs_completed}"
-        self.snapshot.emit({**base, "model": result.model, "description": description})
+        # The epoch whose weights these are, when they are one epoch's (for the scrubber).
+        epoch = None if result.stopped or result.stopped_early else result.epochs_completed
+        self.snapshot.emit({**base, "model": result.model, "description": description, "epoch": epoch})
         self.returned.emit(summary)

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 
 from core.library import list_models
 from tests.gui.userpath import draw_digit_on
@@ -50,6 +51,21 @@ def test_a_first_run_as_the_readme_describes_it(window, qtbot):
     qtbot.waitUntil(lambda: window.model_info["source"] == "training", timeout=10_000)
     draw_digit_on(window.canvas, "1")
     qtbot.waitUntil(lambda: window.last_prediction is not None, timeout=10_000)
+    # The scrubber moves the canvas and the Activations tab back to epoch 1's weights.
+    open_tab(qtbot, window.tabs, "Activations")
+    qtbot.waitUntil(lambda: window.activations.grid is not None, timeout=10_000)
+    after_two = window.activations.grid.copy()
+    open_tab(qtbot, window.tabs, "Training curves")
+    slider = window.scrubber.slider
+    assert slider.isEnabled() and window.scrubber.epochs == [1, 2] and "2 of 2" in window.scrubber.label.text()
+    slider.setFocus()
+    qtbot.keyClick(slider, Qt.Key.Key_Left)
+    qtbot.waitUntil(lambda: "weights of epoch 1 of 2" in window.model_label.text(), timeout=10_000)
+    open_tab(qtbot, window.tabs, "Activations")
+    qtbot.waitUntil(lambda: window.activations.grid is not None
+                    and not (window.activations.grid == after_two).all(), timeout=10_000)
+    qtbot.keyClick(slider, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: "weights of epoch 2 of 2" in window.model_label.text(), timeout=10_000)
     assert len(list_models(library)) == before + 1
     open_tab(qtbot, window.tabs, "Models")
     assert window.library.proxy.rowCount() == before + 1

@@ -1,0 +1,57 @@
+"""The File menu's model files: open, save, and the last checkpoint of a crashed run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths
+from PySide6.QtWidgets import QMessageBox
+
+from gui.files import ask_open, ask_save
+
+
+class FileMenu:
+    """The File menu's actions of :class:`gui.main_window.MainWindow` (mixed into it: they
+    use its status bar, its engine requests and its training state)."""
+
+    def checkpoints_dir(self) -> str | None:
+        """Where training writes its best-so-far checkpoint and its last model."""
+        base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+        return str(Path(base) / "checkpoints") if base else None
+
+    def open_last_checkpoint(self):
+        """Loads the newest model in the checkpoints folder (after a crash, the best so far)."""
+        if self.is_training:
+            self.statusBar().showMessage("Training is running: its checkpoint opens when it has finished.", 6000)
+            return
+        folder = self.checkpoints_dir()
+        files = sorted(Path(folder).glob("*.keras"), key=lambda p: p.stat().st_mtime) if folder else []
+        files = [f for f in files if not f.name.startswith(".")]
+        if not files:
+            self._warn("No checkpoint yet", f"Training here writes checkpoints to {folder}; there are none yet.")
+            return
+        self.statusBar().showMessage(f"Loading {files[-1].name}…")
+        self.request_load.emit(str(files[-1]))
+
+    def open_model(self):
+        if self.is_training:
+            self.statusBar().showMessage("Training is running: open a model when it has finished.", 6000)
+            return
+        path = ask_open(self, "Open model", "Keras models (*.keras)")
+        if path:
+            self.statusBar().showMessage(f"Loading {Path(path).name}…")
+            self.request_load.emit(path)
+
+    def save_model(self):
+        arch = (self.last_result or {}).get("arch", "model")
+        path = ask_save(self, "Save model", f"{arch}.keras", "Keras models (*.keras)", ".keras")
+        if path:
+            self.request_save.emit(path)
+
+    def show_about(self):
+        QMessageBox.about(
+            self, "About CNN Studio",
+            "<b>CNN Studio</b><p>Train classic image classifiers, read them layer by layer, "
+            "and watch them read your handwriting.</p><p>MNIST: LeCun, Cortes &amp; Burges, "
+            "CC BY-SA 3.0.</p>",
+        )
