@@ -334,6 +334,7 @@ class SettingsPanel(QWidget):
         self.scale_lr.setChecked(base.scale_lr)
         self.tensorboard.clear()
         self.limit.setValue(0)
+        self.keep_epochs.setChecked(True)  # the compact form's default
         self.apply_defaults(self.current_arch())
         self.check()
 

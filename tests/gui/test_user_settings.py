@@ -33,6 +33,8 @@ def test_every_field_typed_a_bad_value_refused_and_reset(window, qtbot):
         assert field(panel, caption).value() == int(value), caption
     click(qtbot, button(panel, "Nesterov momentum"))
     click(qtbot, button(panel, "Augment the images"))
+    click(qtbot, button(panel, "Keep every epoch's weights"))
+    assert not panel.keep_epochs.isChecked()
     config = panel.config()
     assert (config.learning_rate, config.momentum, config.nesterov, config.weight_decay, config.val_split) == \
         (0.01, 0.8, True, 1e-4, 0.2)
@@ -66,6 +68,7 @@ def test_every_field_typed_a_bad_value_refused_and_reset(window, qtbot):
     assert (config.arch, config.form, config.dataset, config.strategy, config.device, config.workers,
             config.tensorboard, config.limit, config.optimizer, config.epochs) == \
         ("lenet5", "compact", "mnist", "default", "auto", [], None, None, "adam", 5)
+    assert panel.keep_epochs.isChecked()
     type_into(qtbot, field(panel, "Epochs"), "9")
     key(qtbot, window, "Ctrl+R")
     assert panel.config().epochs == 5 and button(window, "Start training").isEnabled()
