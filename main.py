@@ -320,6 +320,25 @@ def _train_config(args):
     return config
 
 
+def _refuse(problems: dict) -> int:
+    """Prints one line per bad option; the exit status of bad usage."""
+    for name, message in problems.items():
+        _err(f"error: --{name.replace('_', '-')} {message}")
+    return EXIT_USAGE
+
+
+def _failed(error: Exception) -> int:
+    """Prints why a run could not go on; the exit status: 2 for settings or a missing
+    dataset (nothing ran), 1 for a run that failed."""
+    from core.config import SettingsError
+    from core.datasets import DatasetUnavailableError
+
+    if isinstance(error, SettingsError):
+        return _refuse(error.errors)
+    _err(f"error: {error}")
+    return EXIT_USAGE if isinstance(error, DatasetUnavailableError) else EXIT_FAILED
+
+
 def _interrupt_sets(stop: threading.Event):
     """A SIGINT handler: the first Ctrl+C sets ``stop`` (the run ends after its batch),
     the second aborts."""
@@ -349,9 +368,7 @@ def cmd_train(args) -> int:
     if args.save and not args.save.endswith(".keras"):
         problems["save"] = f"model files end in .keras, not {args.save!r}"
     if problems:
-        for name, message in problems.items():
-            _err(f"error: --{name.replace('_', '-')} {message}")
-        return EXIT_USAGE
+        return _refuse(problems)
 
     stop = threading.Event()
     interrupt = _interrupt_sets(stop)
@@ -383,16 +400,8 @@ def cmd_train(args) -> int:
         result = run_training(config, on_batch=events.batch if events else progress.batch,
                               on_epoch=events.epoch(progress.epoch) if events else progress.epoch,
                               should_stop=stop.is_set, on_start=started)
-    except SettingsError as e:
-        for name, message in e.errors.items():
-            _err(f"error: --{name.replace('_', '-')} {message}")
-        return EXIT_USAGE
-    except DatasetUnavailableError as e:
-        _err(f"error: {e}")
-        return EXIT_USAGE
-    except (TrainingDiverged, TrainingOutOfMemory, WorkerFailure) as e:
-        _err(f"error: {e}")
-        return EXIT_FAILED
+    except (SettingsError, DatasetUnavailableError, TrainingDiverged, TrainingOutOfMemory, WorkerFailure) as e:
+        return _failed(e)
     finally:
         signal.signal(signal.SIGINT, previous)
     if result.stopped_early:
@@ -471,10 +480,8 @@ def cmd_sweep(args) -> int:
     problems = config.errors()
     if config.strategy != "default":
         problems["strategy"] = "sweeps run on one device, one run after another"
-    for name, message in problems.items():
-        _err(f"error: --{name.replace('_', '-')} {message}")
     if problems:
-        return EXIT_USAGE
+        return _refuse(problems)
     sweep_id = datetime.datetime.now().strftime("sweep-%Y%m%d-%H%M%S")
     class_names = get_dataset_info(config.dataset).class_names
     stop = threading.Event()
@@ -493,16 +500,8 @@ def cmd_sweep(args) -> int:
     try:
         combos = run_sweep(config, params, args.seeds, on_run=on_run, on_result=on_result, should_stop=stop.is_set,
                            on_batch=progress.batch, on_epoch=progress.epoch)
-    except SettingsError as e:
-        for name, message in e.errors.items():
-            _err(f"error: --{name.replace('_', '-')} {message}")
-        return EXIT_USAGE
-    except DatasetUnavailableError as e:
-        _err(f"error: {e}")
-        return EXIT_USAGE
-    except (TrainingDiverged, TrainingOutOfMemory) as e:
-        _err(f"error: {e}")
-        return EXIT_FAILED
+    except (SettingsError, DatasetUnavailableError, TrainingDiverged, TrainingOutOfMemory) as e:
+        return _failed(e)
     finally:
         signal.signal(signal.SIGINT, previous)
     summaries, comparisons = [c.summary() for c in combos], verdicts(combos)
