@@ -207,10 +207,11 @@ def checkpoint_callback_class():
     class BestCheckpoint(keras.callbacks.Callback):
         """Writes the model atomically after each epoch that lowers the watched loss."""
 
-        def __init__(self, path, monitor, metadata, export):
+        def __init__(self, path, monitor, metadata, export, history=None):
             super().__init__()
             self.path, self.monitor, self.metadata = path, monitor, metadata
             self.export = export
+            self.history = history or dict
             self.best = math.inf
             self.error = None
 
@@ -220,11 +221,15 @@ def checkpoint_callback_class():
                 return
             self.best = float(value)
             from core.modelio import ModelFileError, save_model
+            from core.resume import TRAINING_STATE_ENTRY, capture, state_entry
 
+            # The history and training state make the checkpoint resumable.
             metadata = {**self.metadata, "epochs_completed": epoch + 1, self.monitor: self.best,
-                        "checkpoint": True}
+                        "checkpoint": True, "history": self.history()}
+            state = capture(self.model)
             try:
-                save_model(self.export(self.model), self.path, metadata)
+                save_model(self.export(self.model), self.path, metadata,
+                           {TRAINING_STATE_ENTRY: state_entry(state)} if state else None)
             except ModelFileError as e:  # training goes on; the final save can go elsewhere
                 self.error = str(e)
 

@@ -4,6 +4,7 @@ choice, used by the trainer, the command line and the window's settings panel.""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
@@ -68,6 +69,11 @@ class TrainConfig:
         checkpoint: a ``.keras`` path where the best model so far is written after each
             epoch that improves it (None: no checkpoint).
         tensorboard: a folder for TensorBoard logs (None: no logs).
+        resume: a model file whose run goes on for ``epochs`` more epochs, with its
+            weights, optimiser state, schedule position and history (see
+            :mod:`core.resume`); the other settings must be that run's.
+        start_from: a model file whose weights the run starts from, with a fresh
+            optimiser (fine-tuning, on any dataset of the same image shape).
     """
 
     arch: str = "lenet5"
@@ -98,6 +104,8 @@ class TrainConfig:
     worker_index: int = 0
     worker_timeout: float = DEFAULT_WORKER_TIMEOUT
     scale_lr: bool = False
+    resume: str | None = None
+    start_from: str | None = None
 
     @classmethod
     def for_arch(cls, arch: str, **overrides) -> "TrainConfig":
@@ -171,7 +179,7 @@ class TrainConfig:
             errors["schedule"] = f"must be one of {', '.join(SCHEDULES)}, not {self.schedule!r}"
         integer("warmup", 0, 1000)
         if "warmup" not in errors and "epochs" not in errors and self.warmup:
-            if self.warmup >= self.epochs:
+            if self.warmup >= self.epochs and not self.resume:  # a resumed run has warmed up
                 errors["warmup"] = f"must be fewer epochs than the run ({self.epochs}), not {self.warmup}"
             elif self.schedule == "plateau":
                 errors["warmup"] = "works with the constant, step and cosine schedules, not with plateau"
@@ -203,6 +211,16 @@ class TrainConfig:
         if "tensorboard" not in errors and self.tensorboard and not tensorboard_available():
             errors["tensorboard"] = ("needs the TensorBoard package, which is not installed: "
                                      "run `.venv/bin/pip install tensorboard`, or leave the log folder empty")
+        for name in ("resume", "start_from"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if not isinstance(value, str) or not value.endswith(".keras"):
+                errors[name] = f"must be a model file (.keras), not {value!r}"
+            elif not Path(value).expanduser().is_file():
+                errors[name] = f"names no file: {value}"
+        if self.resume and self.start_from:
+            errors["start_from"] = "cannot be used with resume: a run either goes on or starts from weights"
         if "checkpoint" not in errors and self.checkpoint and not self.checkpoint.endswith(".keras"):
             errors["checkpoint"] = f"model files end in .keras, not {self.checkpoint!r}"
         return errors

@@ -61,11 +61,13 @@ class LibraryEntry:
         path: the file.
         metadata: its ``studio.json`` ({} for a Keras model made elsewhere).
         error: why it cannot be used, or None.
+        resumable: whether it holds what going on with its run needs (:mod:`core.resume`).
     """
 
     path: Path
     metadata: dict = field(default_factory=dict)
     error: str | None = None
+    resumable: bool = False
 
     @property
     def name(self) -> str:
@@ -119,7 +121,9 @@ def read_entry(path: Path) -> LibraryEntry:
         return LibraryEntry(path, error="its training record (studio.json) is damaged")
     if not isinstance(metadata, dict):
         return LibraryEntry(path, error="its training record (studio.json) is damaged")
-    return LibraryEntry(path, metadata)
+    from core.resume import TRAINING_STATE_ENTRY
+
+    return LibraryEntry(path, metadata, resumable=TRAINING_STATE_ENTRY in names)
 
 
 def list_models(folder: str | os.PathLike | None = None) -> list[LibraryEntry]:
@@ -175,7 +179,8 @@ def worth_keeping(epochs_completed: int) -> bool:
     return epochs_completed >= 1
 
 
-def save_run(model, metadata: dict, folder: str | os.PathLike | None = None) -> Path:
+def save_run(model, metadata: dict, folder: str | os.PathLike | None = None,
+             entries: dict[str, bytes] | None = None) -> Path:
     """Saves a trained model into the library (atomically) under a new name.
 
     Raises:
@@ -183,7 +188,7 @@ def save_run(model, metadata: dict, folder: str | os.PathLike | None = None) -> 
             still in memory: save it elsewhere).
     """
     folder = Path(folder) if folder is not None else library_dir()
-    return save_model(model, free_path(folder, run_name(metadata)), metadata)
+    return save_model(model, free_path(folder, run_name(metadata)), metadata, entries)
 
 
 @dataclass
@@ -195,12 +200,15 @@ class FinishedRun:
         kept: whether it was worth a place in the library (:func:`worth_keeping`).
         library_path: its file in the library, or None.
         library_error: why it could not be saved there, or None.
+        entries: what the model file holds besides the model (its training state, so
+            that the run can go on: see :mod:`core.resume`); for another copy.
     """
 
     metadata: dict
     kept: bool
     library_path: str | None = None
     library_error: str | None = None
+    entries: dict | None = None
 
 
 def finish_run(result, class_names, folder: str | os.PathLike | None = None, library: bool = True,
@@ -221,11 +229,15 @@ def finish_run(result, class_names, folder: str | os.PathLike | None = None, lib
     from core.registry import get_arch
 
     metadata = {**build_metadata(result, class_names, get_arch(result.config.arch).name), **(extra or {})}
+    from core.resume import TRAINING_STATE_ENTRY, state_entry
+
     run = FinishedRun(metadata, worth_keeping(result.epochs_completed))
+    if result.training_state:
+        run.entries = {TRAINING_STATE_ENTRY: state_entry(result.training_state)}
     if library and run.kept:
         try:
             with lock or nullcontext():
-                run.library_path = str(save_run(result.model, run.metadata, folder))
+                run.library_path = str(save_run(result.model, run.metadata, folder, run.entries))
         except ModelFileError as e:  # the model is still in memory: it can be saved elsewhere
             run.library_error = str(e)
     return run

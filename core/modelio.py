@@ -94,6 +94,9 @@ def build_metadata(result, class_names, arch_name: str | None = None) -> dict:
         "train_seconds": result.train_seconds,
         "images_per_second": result.images_per_second,
         "history": result.history,
+        "schedule_epochs": result.schedule_epochs or result.config.epochs,
+        "resumed_after": result.resumed_after or None,
+        "fine_tune": result.fine_tune,
         "saved_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "app_version": APP_VERSION,
         "tensorflow_version": tf.__version__,
@@ -101,10 +104,11 @@ def build_metadata(result, class_names, arch_name: str | None = None) -> dict:
     }
 
 
-def save_model(model, path, metadata: dict | None = None) -> Path:
+def save_model(model, path, metadata: dict | None = None, entries: dict[str, bytes] | None = None) -> Path:
     """Saves a model atomically: a temporary file in the same folder, then a rename.
 
-    An existing file at ``path`` stays intact until the new one is complete.
+    An existing file at ``path`` stays intact until the new one is complete. ``entries``
+    are more files put in the archive (the training state, see :mod:`core.resume`).
 
     Raises:
         ModelFileError: when the folder cannot be written (read-only, full, missing).
@@ -122,6 +126,10 @@ def save_model(model, path, metadata: dict | None = None) -> Path:
             if metadata is not None:
                 with zipfile.ZipFile(tmp, "a") as archive:
                     archive.writestr(METADATA_ENTRY, json.dumps(metadata, indent=1, default=float))
+            if entries:
+                with zipfile.ZipFile(tmp, "a") as archive:
+                    for name, data in entries.items():
+                        archive.writestr(name, data)
     except OSError as e:
         raise ModelFileError(
             f"Could not save the model to {path}: {e.strerror or e}. "

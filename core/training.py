@@ -54,6 +54,10 @@ class TrainResult:
     images_per_second: float = 0.0
     test_loss: float | None = None
     test_accuracy: float | None = None
+    training_state: dict | None = None
+    schedule_epochs: int = 0
+    resumed_after: int = 0
+    fine_tune: dict | None = None
 
     def summary_dict(self) -> dict:
         """Plain data describing the run (for JSON and signals)."""
@@ -83,11 +87,16 @@ def effective_learning_rate(config: TrainConfig, replicas: int) -> float:
     return float(config.learning_rate) * (replicas if config.scale_lr else 1)
 
 
-def make_optimizer(config: TrainConfig, steps_per_epoch: int, replicas: int = 1):
-    """Builds the Keras optimiser (with its learning-rate schedule) of a config."""
+def make_optimizer(config: TrainConfig, steps_per_epoch: int, replicas: int = 1, schedule_epochs: int | None = None):
+    """Builds the Keras optimiser (with its learning-rate schedule) of a config.
+
+    ``schedule_epochs`` is the schedule's length (default ``config.epochs``): longer for
+    a resumed run, whose schedule counts the epochs already trained.
+    """
     import keras
 
-    lr = make_schedule(config.schedule, effective_learning_rate(config, replicas), config.epochs * steps_per_epoch,
+    total = (schedule_epochs or config.epochs) * steps_per_epoch
+    lr = make_schedule(config.schedule, effective_learning_rate(config, replicas), total,
                        config.warmup * steps_per_epoch)
     decay = float(config.weight_decay) or None
     if config.optimizer == "sgd":
@@ -101,15 +110,17 @@ def make_optimizer(config: TrainConfig, steps_per_epoch: int, replicas: int = 1)
 AUX_LOSS_WEIGHT = 0.3
 
 
-def compile_model(model, config: TrainConfig, steps_per_epoch: int, replicas: int = 1) -> None:
+def compile_model(model, config: TrainConfig, steps_per_epoch: int, replicas: int = 1,
+                  schedule_epochs: int | None = None) -> None:
     """Compiles for integer labels; auxiliary heads get loss weight 0.3 (GoogLeNet)."""
     names = output_names(model)
+    optimizer = make_optimizer(config, steps_per_epoch, replicas, schedule_epochs)
     if len(names) == 1:
-        model.compile(optimizer=make_optimizer(config, steps_per_epoch, replicas),
+        model.compile(optimizer=optimizer,
                       loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     else:
         model.compile(
-            optimizer=make_optimizer(config, steps_per_epoch, replicas),
+            optimizer=optimizer,
             loss={n: "sparse_categorical_crossentropy" for n in names},
             loss_weights={n: 1.0 if i == 0 else AUX_LOSS_WEIGHT for i, n in enumerate(names)},
             metrics={names[0]: ["accuracy"]},
@@ -174,6 +185,7 @@ def train_model(
     report_interval: float = 0.1,
     on_start: Callable[[dict], None] | None = None,
     plain_copy=None,
+    state=None,
 ) -> TrainResult:
     """Trains a built model on a loaded dataset.
 
@@ -203,6 +215,9 @@ def train_model(
         plain_copy: for multi-worker training, a model of the same architecture built
             outside the strategy: checkpoints and the result are this copy holding the
             trained weights (saving a model of the cluster would need the other workers).
+        state: a :class:`core.resume.TrainingState` to go on from (its weights already
+            in ``model``): the optimiser's state, the schedule's position and the history
+            are restored, and ``config.epochs`` more epochs follow the saved ones.
 
     Raises:
         SettingsError: for unusable settings.
@@ -221,7 +236,12 @@ def train_model(
         return inference_model(plain_copy)
 
     config.validate()
-    keras.utils.set_random_seed(config.seed)
+    initial_epoch = state.epochs_completed if state else 0
+    total_epochs = initial_epoch + config.epochs
+    schedule_epochs = max(total_epochs, state.schedule_epochs) if state else config.epochs
+    # A resumed run must not see its first epochs' shuffles again.
+    seed = config.seed + initial_epoch
+    keras.utils.set_random_seed(seed)
     replicas = replica_count(config)
     if config.batch_size % replicas:
         raise SettingsError({"batch_size": f"must be a multiple of the {replicas} devices that train "
@@ -240,10 +260,13 @@ def train_model(
         validation = (host_tensor(data.x_val[:n_val]), targets(model, host_tensor(data.y_val[:n_val], None)))
     monitor = "val_loss" if validation else "loss"
     progress = progress_callback_class()(
-        config.epochs, steps, config.batch_size, n_train, report_interval,
+        total_epochs, steps, config.batch_size, n_train, report_interval,
         on_batch, on_epoch, on_snapshot, should_stop, should_pause,
         agree=stop_agreement(config) if config.strategy == "multiworker" else None,
     )
+    if state:
+        progress.history = {k: list(v) for k, v in state.history.items()}
+        progress.epochs_completed = initial_epoch
     callbacks = [progress]
     if config.early_stopping:
         callbacks.append(keras.callbacks.EarlyStopping(
@@ -256,8 +279,8 @@ def train_model(
         checkpoint = checkpoint_callback_class()(config.checkpoint, monitor, {
             "arch": config.arch, "arch_name": get_arch(config.arch).name, "dataset": config.dataset,
             "class_names": list(data.info.class_names), "input_shape": list(data.input_shape),
-            "config": config.to_dict(),
-        }, export)
+            "config": config.to_dict(), "schedule_epochs": schedule_epochs,
+        }, export, lambda: progress.history)
         callbacks.append(checkpoint)
     if config.tensorboard and chief:
         callbacks.append(keras.callbacks.TensorBoard(log_dir=config.tensorboard, update_freq="epoch"))
@@ -271,17 +294,23 @@ def train_model(
     # may build graphs meanwhile (see core.device.graph_lock).
     try:
         with graph_lock, training_scope(config):
-            compile_model(model, config, steps, replicas)
+            compile_model(model, config, steps, replicas, schedule_epochs)
+            if state:
+                from core.resume import restore_optimizer
+
+                try:
+                    restore_optimizer(model.optimizer, state)
+                except ValueError as e:
+                    raise SettingsError({"resume": f"cannot go on from {config.resume}: {e}"}) from e
             build_metrics_eagerly(model, x_train[:replicas], targets(model, y_train[:replicas]))
             if config.augment:
-                inputs = (augmented_batches(x_train, targets(model, y_train), config.batch_size,
-                                             config.seed),)
+                inputs = (augmented_batches(x_train, targets(model, y_train), config.batch_size, seed),)
                 fit_args = {"shuffle": False}  # the pipeline shuffles
             else:
                 inputs = (x_train, targets(model, y_train))
                 fit_args = {"batch_size": config.batch_size, "shuffle": True}
-            model.fit(*inputs, epochs=config.epochs, validation_data=validation, verbose=0,
-                      callbacks=callbacks, **fit_args)
+            model.fit(*inputs, initial_epoch=initial_epoch, epochs=total_epochs, validation_data=validation,
+                      verbose=0, callbacks=callbacks, **fit_args)
     except Exception as e:
         if config.strategy == "multiworker" and is_worker_failure(e):
             raise WorkerFailure(
@@ -306,11 +335,16 @@ def train_model(
         config=config, model=export(model), history=progress.history,
         epochs_completed=progress.epochs_completed, stopped=progress.stop_requested,
         stopped_early=bool(config.early_stopping) and not progress.stop_requested
-        and progress.epochs_completed < config.epochs,
+        and progress.epochs_completed < total_epochs,
         train_seconds=seconds,
         images_per_second=progress.images_seen / seconds if seconds > 0 else 0.0,
         checkpoint_error=checkpoint.error if checkpoint else None,
+        schedule_epochs=schedule_epochs, resumed_after=initial_epoch,
     )
+    if progress.epochs_completed >= 1:
+        from core.resume import capture
+
+        result.training_state = capture(model)
     return result
 
 
@@ -368,11 +402,17 @@ def run_training(
         # A copy tied to no cluster: saving and evaluating it needs no other worker.
         with graph_lock, dtype_policy(policy):
             plain = build_model(config.arch, data.input_shape, data.num_classes, **config.model_options())
+    from core.resume import put_start_weights, state_for
+
+    state = state_for(config) if config.resume else None
     with graph_lock, training_scope(config), dtype_policy(policy):
         model = build_model(config.arch, data.input_shape, data.num_classes, **config.model_options())
-    result = train_model(model, data, config, plain_copy=plain, **callbacks)
+        fine_tune = put_start_weights(model, config, state)
+    result = train_model(model, data, config, plain_copy=plain, state=state, **callbacks)
+    result.fine_tune = fine_tune
     if evaluate and not (should_abort and should_abort()) and len(data.x_test):
         with graph_lock:
             scores = evaluate_classifier(result.model, data.x_test, data.y_test)
         result.test_loss, result.test_accuracy = scores["loss"], scores["accuracy"]
     return result
+

@@ -27,6 +27,8 @@ NOTICE_SECONDS = 15
 
 COLUMNS = ("Name", "Architecture", "Dataset", "Test accuracy", "Parameters", "Epochs", "Training time", "Saved")
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
+CONTINUE_TIP = ("Go on training the selected run where it stopped: its settings, optimiser state, schedule "
+                "and curves.")
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
@@ -97,12 +99,15 @@ class LibraryView(QWidget):
         compare_requested(list): paths of the selected runs to compare.
         export_requested(str, str, str): source path, destination, format (core.export).
         open_file_requested(): open a model file from elsewhere.
+        train_requested(object): a :class:`core.config.TrainConfig` that continues or
+            fine-tunes the selected model.
     """
 
     use_model = Signal(str)
     compare_requested = Signal(list)
     export_requested = Signal(str, str, str)
     open_file_requested = Signal()
+    train_requested = Signal(object)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -148,6 +153,11 @@ class LibraryView(QWidget):
         self.rename_button = button("Rename…", "Rename the selected model (F2).", self.rename_selected)
         self.delete_button = button("Delete…", "Delete the selected models from the library (Delete).",
                                     self.delete_selected)
+        self.continue_button = button("Continue training…", CONTINUE_TIP, self.continue_selected)
+        self.fine_tune_button = button("Fine-tune…", "Train the selected model's weights further, on this "
+                                       "or another dataset, with a fresh optimiser.", self.fine_tune_selected)
+        self.training = False
+        self.dialog = None
         self.export_button = QToolButton()
         self.export_button.setText("Export")
         self.export_button.setToolTip("Export the selected model as a Keras file, a TensorFlow SavedModel "
@@ -164,7 +174,8 @@ class LibraryView(QWidget):
         refresh = button("Refresh", "Read the library folder again (F5).", self.refresh)
         refresh.setShortcut(QKeySequence("F5"))
         row = QHBoxLayout()
-        for b in (self.compare_button, self.rename_button, self.delete_button, self.export_button):
+        for b in (self.compare_button, self.continue_button, self.fine_tune_button, self.rename_button,
+                  self.delete_button, self.export_button):
             row.addWidget(b)
         row.addStretch(1)
         self.status = QLabel("")
@@ -283,6 +294,17 @@ class LibraryView(QWidget):
         self.rename_button.setEnabled(len(entries) == 1)
         self.delete_button.setEnabled(bool(entries))
         self.export_button.setEnabled(len(readable) == 1 and len(entries) == 1)
+        one = readable[0] if len(readable) == 1 and len(entries) == 1 else None
+        self.continue_button.setEnabled(bool(one and one.resumable) and not self.training)
+        self.continue_button.setToolTip(CONTINUE_TIP if one is None or one.resumable else
+                                        "This model was saved without its optimiser state (by an older "
+                                        "version, or with Save model…): fine-tune it instead.")
+        self.fine_tune_button.setEnabled(bool(one and one.metadata.get("arch")) and not self.training)
+
+    def set_training(self, training: bool) -> None:
+        """While a run trains, no other can start from here."""
+        self.training = training
+        self._update_buttons()
 
     def _on_key(self, key: int) -> None:
         if key == Qt.Key.Key_Delete:
@@ -293,6 +315,24 @@ class LibraryView(QWidget):
             self.compare_selected() if len(self.selected_entries()) > 1 else self._on_selection()
 
     # ----------------------------------------------------------------- actions
+    def continue_selected(self) -> None:
+        """Asks for how many more epochs, then continues the selected run."""
+        self._ask_how_to_train(fine_tune=False)
+
+    def fine_tune_selected(self) -> None:
+        """Asks for a dataset and epochs, then fine-tunes the selected model."""
+        self._ask_how_to_train(fine_tune=True)
+
+    def _ask_how_to_train(self, fine_tune: bool) -> None:
+        from gui.continue_dialog import ContinueDialog
+
+        entries = self.selected_entries()
+        if len(entries) != 1 or not entries[0].readable or self.training:
+            return
+        self.dialog = ContinueDialog(entries[0], fine_tune, self)
+        self.dialog.accepted_config.connect(self.train_requested)
+        self.dialog.open()
+
     def compare_selected(self) -> None:
         paths = [str(e.path) for e in self.selected_entries() if e.readable]
         if len(paths) >= 2:

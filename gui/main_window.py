@@ -238,6 +238,7 @@ class MainWindow(FileMenu, QMainWindow):
         self.library.compare_requested.connect(self.compare_runs)
         self.library.open_file_requested.connect(self.open_model)
         self.library.export_requested.connect(self.request_export)
+        self.library.train_requested.connect(lambda config: self.train(config, confirmed=True))
         self.evaluation.requested.connect(self.evaluate_model)
         self.settings.arch_changed.connect(self._on_arch_changed)
 
@@ -290,6 +291,7 @@ class MainWindow(FileMenu, QMainWindow):
         for widget in (self.open_action, self.checkpoint_action, self.library.open_button, self.sweep_action):
             widget.setEnabled(not training)
         self.scrubber.set_training(training)
+        self.library.set_training(training)
         if not training:
             message = self.statusBar().currentMessage()
             if message.startswith("Stopping") or (message.startswith("Training ") and message.endswith("…")):

@@ -159,6 +159,24 @@ class TrainingPlots(FigureCanvasQTAgg):
         self._dirty = True
         self._redraw_if_dirty()
 
+    def add_history(self, history: dict) -> None:
+        """Draws a resumed run's earlier epochs: one training point per epoch (its mean),
+        and the validation dots."""
+        def values(key):
+            return [float(v) for v in history.get(key) or [] if isinstance(v, (int, float))]
+
+        loss, acc, lr = values("loss"), values("accuracy"), values("learning_rate")
+        for i, (l, a) in enumerate(zip(loss, acc)):
+            self.train_x.append(i + 1.0)
+            self.train_loss.append(l)
+            self.train_acc.append(a)
+            self.train_lr.append(lr[i] if i < len(lr) else float("nan"))
+        for i, (l, a) in enumerate(zip(values("val_loss"), values("val_accuracy"))):
+            self.val_x.append(i + 1.0)
+            self.val_loss.append(l)
+            self.val_acc.append(a)
+        self._dirty = bool(loss or self.val_x)
+
     def add_batch(self, p: dict) -> None:
         self.train_x.append(p["epoch"] + p["batch"] / p["batches"])
         self.train_loss.append(p["loss"])

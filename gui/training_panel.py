@@ -221,7 +221,15 @@ class TrainingPanel(QGroupBox):
         return "compact" if clicked is compact else "reference" if clicked is reference else "cancel"
 
     def _start(self, config, data) -> bool:
-        self.plots.start(config.epochs, config.learning_rate)
+        done, history = 0, {}
+        if config.resume:  # the curves go on from where the run stopped
+            from core.modelio import read_metadata
+
+            record = read_metadata(config.resume)
+            done = record.get("epochs_completed") if isinstance(record.get("epochs_completed"), int) else 0
+            history = record.get("history") if isinstance(record.get("history"), dict) else {}
+        self.plots.start(done + config.epochs, config.learning_rate)
+        self.plots.add_history(history)
         self.result_label.setText("")
         self.progress.setValue(0)
         self.progress.setFormat("Starting…")

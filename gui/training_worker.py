@@ -133,14 +133,14 @@ class TrainingWorker(QObject):
         class_names = list(data.info.class_names)
         base = {"arch": config.arch, "input_shape": list(data.input_shape),
                 "classes": data.num_classes, "class_names": class_names}
-        epochs_seen = [0]
+        epochs_seen, total = [0], [config.epochs]  # total: the resumed run's epochs too
 
         def on_epoch(info):
-            epochs_seen[0] = info["epoch"] + 1
+            epochs_seen[0], total[0] = info["epoch"] + 1, info["epochs"]
             self.epoch_done.emit(info)
 
         def on_snapshot(weights):
-            if epochs_seen[0] + 1 >= config.epochs:
+            if epochs_seen[0] + 1 >= total[0]:
                 return  # the last epoch: the trained model itself is handed over below
             # Built here, in the thread that holds core.device.graph_lock: TensorFlow
             # cannot build graphs in two threads at once. The copy then belongs to the

@@ -206,13 +206,14 @@ def test_train_with_no_library_leaves_the_library_alone(tmp_path, monkeypatch, c
 
 def test_the_window_passes_every_model_option_to_a_training_process():
     from gui.process_worker import train_arguments
-    from main import _model_options, build_parser
+    from core.cli import model_options
+    from main import build_parser
 
     from core.config import TrainConfig
 
     config = TrainConfig.for_arch("googlenet", options={"inception_version": "v2"})
     args = build_parser().parse_args(train_arguments(config, None))
-    assert _model_options(args) == {"inception_version": "v2"}
+    assert model_options(args) == {"inception_version": "v2"}
 
 
 def test_sweep_json_ends_with_combinations_and_verdicts(capsys, monkeypatch, tmp_path):
@@ -250,3 +251,33 @@ def test_sweep_refuses_bad_parameters(capsys, args, message):
 
     assert main.main(["sweep", "lenet5", "--limit", "300", *args]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_train_resume_goes_on_and_start_from_fine_tunes(tmp_path, monkeypatch, capsys):
+    import main
+
+    monkeypatch.setenv("CNN_STUDIO_LIBRARY", str(tmp_path / "library"))
+    assert main.main(["train", "mlp", "--epochs", "3", "--limit", "300", "--json"]) == 0
+    first = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    path = first["library_path"]
+    # A finished run needs to be told how many more epochs; other settings are refused.
+    assert main.main(["train", "--resume", path]) == 2
+    assert "finished its 3 epochs: say how many more to train (--epochs N)" in capsys.readouterr().err
+    assert main.main(["train", "--resume", path, "--epochs", "1", "--lr", "0.1"]) == 2
+    assert "leave out --lr" in capsys.readouterr().err
+    assert main.main(["train", "lenet5", "--resume", path, "--epochs", "1"]) == 2
+    assert "leave out ARCH" in capsys.readouterr().err
+    assert main.main(["train", "--epochs", "1"]) == 2
+    assert "name the architecture to train (ARCH), or go on" in capsys.readouterr().err
+
+    assert main.main(["train", "--resume", path, "--epochs", "1", "--json"]) == 0
+    out, err = capsys.readouterr()
+    resumed = json.loads(out.strip().splitlines()[-1])
+    assert f"Resuming {path} after epoch 3: 1 more" in err and "Epoch 4/4" in err
+    assert resumed["epochs"] == 4 and resumed["library_path"] != path
+    record = list_models(tmp_path / "library")[0].metadata
+    assert record["resumed_after"] == 3 and len(record["history"]["loss"]) == 4
+
+    assert main.main(["train", "--start-from", path, "--epochs", "1", "--limit", "300", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert "Fine-tuning from the weights of" in err and json.loads(out.strip().splitlines()[-1])["epochs"] == 1

@@ -2,16 +2,25 @@
 items triggered, dialogs answered at their boundary."""
 
 import csv
+from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QLabel, QMessageBox
 
 from tests.gui.userpath import button, choose, click, click_button, field, key, open_tab, type_into
 
 
 def row_of(view, name):
     return next(r for r in range(view.proxy.rowCount()) if view.proxy.index(r, 0).data() == name)
+
+
+def plain_text(widget) -> str:
+    """What a person reads in ``widget``'s labels (tags removed)."""
+    import re
+
+    return " ".join(re.sub("<[^>]+>", "", label.text()) for label in widget.findChildren(QLabel))
 
 
 def click_row(qtbot, view, name, modifier=Qt.KeyboardModifier.NoModifier):
@@ -127,3 +136,63 @@ def test_layers_and_diagram_follow_the_settings_and_export(window, qtbot, dialog
     qtbot.waitUntil(lambda: window.last_summary["total_params"] > without, timeout=30_000)
     choose(qtbot, view.inception, "v2 (two 3×3 for 5×5)")
     qtbot.waitUntil(lambda: window.last_summary["total_params"] != without, timeout=30_000)
+
+
+def test_continue_training_and_fine_tune_from_the_models_tab(window, qtbot, small_mnist):
+    """A run of 2 epochs goes on for 1 more from Models, its curves continuing; then its
+    weights are fine-tuned with a fresh optimiser."""
+    from core.config import TrainConfig
+    from core.library import finish_run, list_models
+    from core.training import run_training
+
+    folder = window.library_dir()
+    config = TrainConfig.for_arch("mlp", epochs=2, limit=600, batch_size=64)
+    first = finish_run(run_training(config), small_mnist.info.class_names, folder)
+    view = open_tab(qtbot, window.tabs, "Models")
+    view.refresh()
+    name = Path(first.library_path).stem
+    click_row(qtbot, view, name)
+    assert button(view, "Continue training").isEnabled()
+    click_button(qtbot, view, "Continue training")
+    dialog = view.dialog
+    qtbot.waitUntil(dialog.isVisible, timeout=5_000)
+    assert "trained 2 of 2 planned epoch(s)" in plain_text(dialog)
+    type_into(qtbot, field(dialog, "More epochs:"), "1")
+    with qtbot.waitSignal(window.training_finished, timeout=120_000) as finished:
+        click_button(qtbot, dialog, "Continue")
+        # The curves start with the saved epochs: one point each, then the new batches.
+        qtbot.waitUntil(lambda: window.plots.val_x[:2] == [1.0, 2.0], timeout=10_000)
+        assert window.plots.train_x[:2] == [1.0, 2.0] and window.plots.epochs == 3
+        assert not view.continue_button.isEnabled()  # one run at a time (the Models tab is hidden now)
+    assert finished.args[0]["epochs"] == 3 and not finished.args[0]["stopped"]
+    assert window.plots.val_x == [1.0, 2.0, 3.0] and max(window.plots.train_x) == pytest.approx(3.0)
+    newest = list_models(folder)[0]
+    assert newest.metadata["resumed_after"] == 2 and newest.metadata["config"]["resume"] == first.library_path
+    # Fine-tune the first run on a few MNIST images, at a tenth of its learning rate.
+    open_tab(qtbot, window.tabs, "Models")
+    view.refresh()
+    click_row(qtbot, view, name)
+    click_button(qtbot, view, "Fine-tune")
+    dialog = view.dialog
+    qtbot.waitUntil(dialog.isVisible, timeout=5_000)
+    choose(qtbot, field(dialog, "Dataset:"), "MNIST digits")
+    assert field(dialog, "Learning rate:").value() == pytest.approx(config.learning_rate / 10)
+    type_into(qtbot, field(dialog, "Images:"), "1")  # refused in the dialog, which stays open
+    type_into(qtbot, field(dialog, "Epochs:"), "1")
+    click_button(qtbot, dialog, "Fine-tune")
+    assert dialog.isVisible() and "limit" in dialog.error.text()
+    type_into(qtbot, field(dialog, "Images:"), "600")
+    with qtbot.waitSignal(window.training_finished, timeout=120_000) as finished:
+        click_button(qtbot, dialog, "Fine-tune")
+    assert finished.args[0]["epochs"] == 1 and not dialog.isVisible()
+    tuned = list_models(folder)[0].metadata
+    assert tuned["fine_tune"]["from"] == first.library_path and tuned["fine_tune"]["layers_copied"] >= 2
+
+
+def test_a_model_without_its_optimizer_state_offers_fine_tuning_only(window, qtbot, library):
+    _, lenet, _ = library
+    view = open_tab(qtbot, window.tabs, "Models")
+    click_row(qtbot, view, lenet.stem)
+    assert not button(view, "Continue training").isEnabled()
+    assert "fine-tune it instead" in button(view, "Continue training").toolTip()
+    assert button(view, "Fine-tune").isEnabled()
