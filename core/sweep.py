@@ -144,7 +144,7 @@ class Combination:
     """The runs of one combination of settings."""
 
     params: dict
-    runs: list[dict] = field(default_factory=list)  # each: seed, test_accuracy, best_val_loss, epoch_seconds
+    runs: list[dict] = field(default_factory=list)  # each: seed, test_accuracy, best_val_loss, epoch_seconds, history
 
     def stat(self, key: str) -> tuple[float | None, float | None]:
         values = [r[key] for r in self.runs if r.get(key) is not None]
@@ -153,12 +153,25 @@ class Combination:
         mean, var = _mean_var(values)
         return mean, math.sqrt(var)
 
+    def band(self, key: str) -> dict | None:
+        """The mean ± standard deviation over the runs of a per-epoch curve, for the epochs
+        every run reached: ``{"epochs", "mean", "std"}`` (None without such a curve)."""
+        curves = [r["history"][key] for r in self.runs if (r.get("history") or {}).get(key)]
+        if not curves:
+            return None
+        length = min(len(c) for c in curves)
+        stats = [_mean_var([c[i] for c in curves]) for i in range(length)]
+        return {"epochs": list(range(1, length + 1)), "mean": [m for m, _ in stats],
+                "std": [math.sqrt(v) for _, v in stats]}
+
     def summary(self) -> dict:
         mean, std = self.stat("test_accuracy")
         loss, _ = self.stat("best_val_loss")
         seconds, _ = self.stat("epoch_seconds")
+        bands = {key: self.band(key) for key in ("val_accuracy", "val_loss")}
         return {"params": self.params, "runs": len(self.runs), "test_accuracy_mean": mean,
-                "test_accuracy_std": std, "best_val_loss_mean": loss, "epoch_seconds_mean": seconds}
+                "test_accuracy_std": std, "best_val_loss_mean": loss, "epoch_seconds_mean": seconds,
+                "curves": {k: v for k, v in bands.items() if v}}
 
 
 def label(params: dict) -> str:
@@ -204,7 +217,8 @@ def run_sweep(base: TrainConfig, params: dict[str, list], seeds: int, *, data=No
             epochs = max(1, result.epochs_completed)
             combo.runs.append({"seed": config.seed, "test_accuracy": result.test_accuracy,
                                "best_val_loss": min(history["val_loss"]) if history.get("val_loss") else None,
-                               "epoch_seconds": result.train_seconds / epochs})
+                               "epoch_seconds": result.train_seconds / epochs,
+                               "history": {k: list(v) for k, v in history.items()}})
             if on_result:
                 on_result(combo.params, config.seed, result)
     return combos
@@ -223,3 +237,29 @@ def verdicts(combos: list[Combination]) -> list[dict]:
         out.append({"a": label(base.params), "b": label(other.params), **{k: result[k] for k in (
             "difference", "low", "high", "verdict", "seeds_needed")}})
     return out
+
+
+def draw_bands(figure, summaries: list[dict]) -> None:
+    """Draws each combination's validation curves on a matplotlib ``Figure`` (cleared
+    first): the mean over its seeds as a line, mean ± one standard deviation as a band."""
+    figure.clear()
+    acc_ax, loss_ax = figure.subplots(1, 2)
+    for i, s in enumerate(summaries):
+        colour = f"C{i % 10}"
+        for key, ax in (("val_accuracy", acc_ax), ("val_loss", loss_ax)):
+            band = (s.get("curves") or {}).get(key)
+            if not band:
+                continue
+            x, mean, std = band["epochs"], band["mean"], band["std"]
+            ax.plot(x, mean, "-o", color=colour, markersize=3, label=f"{label(s['params'])} ({s['runs']} runs)")
+            ax.fill_between(x, [m - d for m, d in zip(mean, std)], [m + d for m, d in zip(mean, std)],
+                            color=colour, alpha=0.2, linewidth=0)
+    acc_ax.set_title("Validation accuracy (mean ± std over seeds)", fontsize=9)
+    loss_ax.set_title("Validation loss", fontsize=9)
+    for ax in (acc_ax, loss_ax):
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    if acc_ax.lines:
+        acc_ax.legend(fontsize=7, loc="lower right")
+    figure.tight_layout()

@@ -8,13 +8,18 @@ import csv
 import datetime
 import io
 import threading
+import time
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import (QComboBox, QDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget,
                                QProgressBar, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
-from core.atomic import write_text_atomically
-from core.sweep import SWEEPABLE, label, parse_param
+from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+from matplotlib.figure import Figure
+
+from core.atomic import atomic_path, write_text_atomically
+from core.summary import format_clock
+from core.sweep import SWEEPABLE, draw_bands, label, parse_param
 from gui.files import ask_save
 from gui.threads import pin_python_thread_state
 
@@ -107,6 +112,15 @@ class SweepDialog(QDialog):
         self.stop_button = QPushButton("Stop")
         self.stop_button.setToolTip("Stop after the current batch; the finished runs are kept and compared.")
         self.export_button = QPushButton("Export CSV…")
+        self.export_button.setToolTip("Save the table as a CSV file.")
+        self.png_button = QPushButton("Save PNG…")
+        self.png_button.setToolTip("Save the curves (mean ± standard deviation over the seeds) as a PNG image.")
+        self.figure = Figure(figsize=(7, 2.4), dpi=90)
+        self.curves = FigureCanvasQTAgg(self.figure)
+        self.curves.setMinimumHeight(200)
+        self.curves.setToolTip("Each combination's validation curves: the line is the mean over its seeds, "
+                               "the band one standard deviation either side.")
+        self._started_at = 0.0
         self.close_button = QPushButton("Close")
         self.progress = QProgressBar()
         self.progress.setFormat("Choose the settings to sweep")
@@ -115,6 +129,7 @@ class SweepDialog(QDialog):
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setMaximumHeight(150)
         self.verdicts = QLabel("")
         self.verdicts.setWordWrap(True)
 
@@ -127,20 +142,22 @@ class SweepDialog(QDialog):
         seeds_row.addWidget(self.seeds)
         seeds_row.addStretch(1)
         buttons = QHBoxLayout()
-        for b in (self.start_button, self.stop_button, self.export_button):
+        for b in (self.start_button, self.stop_button, self.export_button, self.png_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)
         layout = QVBoxLayout(self)
-        for item in (add_row, self.chosen, seeds_row, self.error, buttons, self.progress, self.table, self.verdicts):
+        for item in (add_row, self.chosen, seeds_row, self.error, buttons, self.progress, self.table, self.curves,
+                     self.verdicts):
             (layout.addLayout if isinstance(item, QHBoxLayout) else layout.addWidget)(item)
-        self.resize(760, 480)
+        self.resize(820, 680)
 
         self.add_button.clicked.connect(self.add_param)
         self.values.returnPressed.connect(self.add_param)
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)
         self.export_button.clicked.connect(self.ask_export_csv)
+        self.png_button.clicked.connect(self.ask_save_png)
         self.close_button.clicked.connect(self.close)
         self._update_buttons()
 
@@ -149,6 +166,7 @@ class SweepDialog(QDialog):
         self.start_button.setEnabled(bool(self.params) and not running)
         self.stop_button.setEnabled(running)
         self.export_button.setEnabled(bool(self.summaries) and not running)
+        self.png_button.setEnabled(bool(self.summaries) and not running)
         self.close_button.setEnabled(not running)
         for w in (self.setting, self.values, self.add_button, self.seeds):
             w.setEnabled(not running)
@@ -195,6 +213,7 @@ class SweepDialog(QDialog):
         self._update_buttons()
         self.progress.setRange(0, 0)
         self.progress.setFormat("Starting…")
+        self._started_at = time.monotonic()
         self.thread.start()
 
     def stop(self) -> None:
@@ -205,7 +224,11 @@ class SweepDialog(QDialog):
     def _on_run_started(self, k: int, total: int, what: str) -> None:
         self.progress.setRange(0, total)
         self.progress.setValue(k - 1)
-        self.progress.setFormat(f"Run {k} of {total}: {what}")
+        text = f"Run {k} of {total}: {what}"
+        if k > 1:  # the runs are alike: the ones done tell how long the rest take
+            left = (time.monotonic() - self._started_at) / (k - 1) * (total - k + 1)
+            text += f" — about {format_clock(left)} left"
+        self.progress.setFormat(text)
 
     def _on_returned(self, summaries: list, comparisons: list) -> None:
         self.summaries, self.comparisons = summaries, comparisons
@@ -222,6 +245,8 @@ class SweepDialog(QDialog):
             f"<b>{c['b']}</b> against <b>{c['a']}</b>: {100 * c['difference']:+.2f} points (95% interval "
             f"{100 * c['low']:+.2f} to {100 * c['high']:+.2f}) — {c['verdict']}" for c in comparisons)
             or "A verdict needs two or more finished runs of each combination.")
+        draw_bands(self.figure, summaries)
+        self.curves.draw_idle()
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
         self.progress.setFormat("Done: every run is in the model library, tagged with the sweep")
@@ -257,6 +282,21 @@ class SweepDialog(QDialog):
                 self.progress.setFormat(f"Table saved to {path}")
             except OSError as e:
                 self.error.setText(f"Could not write {path}: {e.strerror or e}. Choose another folder.")
+
+    def ask_save_png(self) -> None:
+        path = ask_save(self, "Save the sweep's curves", "sweep.png", "PNG images (*.png)", ".png")
+        if path:
+            self.save_png(path)
+
+    def save_png(self, path: str) -> bool:
+        try:
+            with atomic_path(path) as tmp:
+                self.figure.savefig(tmp, format="png", dpi=120)
+        except OSError as e:
+            self.error.setText(f"Could not write {path}: {e.strerror or e}. Choose another folder.")
+            return False
+        self.progress.setFormat(f"Curves saved to {path}")
+        return True
 
     def closeEvent(self, event) -> None:
         if self.thread is not None:  # the window is closing: end the sweep

@@ -45,3 +45,22 @@ def test_every_combination_is_compared_with_the_first():
     found = verdicts(combos)
     assert [(v["a"], v["b"]) for v in found] == [("optimizer=adam", "optimizer=sgd")]  # one run: no verdict
     assert combos[0].summary()["test_accuracy_mean"] == pytest.approx(0.9905)
+
+
+def test_a_band_is_the_mean_and_spread_of_the_seeds_curves():
+    from matplotlib.figure import Figure
+
+    from core.sweep import draw_bands
+
+    combo = Combination({"optimizer": "adam"}, [
+        {"seed": 0, "test_accuracy": 0.9, "history": {"val_accuracy": [0.5, 0.7, 0.8], "val_loss": [1.0, 0.6]}},
+        {"seed": 1, "test_accuracy": 0.8, "history": {"val_accuracy": [0.7, 0.9], "val_loss": [1.2, 0.8]}},
+    ])
+    band = combo.band("val_accuracy")
+    assert band["epochs"] == [1, 2]  # the epochs every run reached
+    assert band["mean"] == pytest.approx([0.6, 0.8]) and band["std"] == pytest.approx([0.1414, 0.1414], abs=1e-4)
+    summary = combo.summary()
+    assert set(summary["curves"]) == {"val_accuracy", "val_loss"}
+    figure = Figure()
+    draw_bands(figure, [summary])
+    assert len(figure.axes[0].lines) == 1 and len(figure.axes[0].collections) == 1

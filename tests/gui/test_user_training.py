@@ -175,6 +175,9 @@ def test_the_sweep_dialog_runs_every_combination_and_gives_a_verdict(window, qtb
     click_button(qtbot, dialog, "Start sweep")
     assert not button(dialog, "Close").isEnabled()
     qtbot.waitUntil(lambda: dialog.progress.format().startswith("Run "), timeout=30_000)
+    # From the second run on, the runs done tell how long the rest will take.
+    qtbot.waitUntil(lambda: dialog.progress.format().startswith("Run 2 of 4"), timeout=120_000)
+    assert "left" in dialog.progress.format()
     qtbot.waitUntil(lambda: dialog.thread is None, timeout=240_000)
     assert dialog.table.rowCount() == 2 and dialog.table.item(1, 0).text() == "optimizer=sgd"
     assert dialog.table.item(0, 1).text() == "2" and "%" in dialog.table.item(0, 2).text()
@@ -183,6 +186,14 @@ def test_the_sweep_dialog_runs_every_combination_and_gives_a_verdict(window, qtb
     click_button(qtbot, dialog, "Export CSV")
     lines = (tmp_path / "sweep.csv").read_text().splitlines()
     assert lines[0].startswith("combination,runs,test_accuracy_mean") and len(lines) == 3
+    # The curves: per combination, the mean over its seeds and a band of ± one std.
+    accuracy = dialog.figure.axes[0]
+    assert len(accuracy.lines) == 2 and len(accuracy.collections) == 2
+    assert [t.get_text() for t in accuracy.get_legend().get_texts()] == ["optimizer=adam (2 runs)",
+                                                                         "optimizer=sgd (2 runs)"]
+    dialogs.save = str(tmp_path / "curves")
+    click_button(qtbot, dialog, "Save PNG")
+    assert (tmp_path / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     click_button(qtbot, dialog, "Close")
     # Every run is in the Models tab, tagged with the sweep.
     qtbot.waitUntil(lambda: len([e for e in window.library.entries if "sweep" in e.metadata]) == 4, timeout=5_000)
