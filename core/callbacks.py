@@ -108,7 +108,9 @@ def progress_callback_class():
                 return float("nan")
 
         def on_train_batch_end(self, batch, logs=None):
-            done = batch + 1
+            # With several steps per call, Keras names the call's last step, past the
+            # epoch's end for a short last call.
+            done = min(batch + 1, self.steps)
             self._wait_while_paused()
             stop = self.should_stop()
             if self.agree is not None:
@@ -181,6 +183,11 @@ def progress_callback_class():
                     self.on_snapshot(self.model.get_weights())
             if self.on_epoch:
                 self.on_epoch(info)
+            if self.agree is None and not self.stop_requested and self.should_stop():
+                # Asked between epochs: none follows (fit would otherwise run a whole
+                # call of several steps into the next one before it looked).
+                self.stop_requested = True
+                self.model.stop_training = True
 
     return Progress
 

@@ -112,16 +112,19 @@ class TrainConfig:
         """The architecture's default settings, with ``overrides`` applied.
 
         Digit datasets train with augmentation by default: their models must read drawings.
+        The default warm-up is shortened for runs too short for it (one epoch: none).
         """
         from core.datasets import is_digit_dataset
 
         d = get_arch(arch).defaults
         values = dict(
             arch=arch, epochs=d.epochs, batch_size=d.batch_size, optimizer=d.optimizer,
-            learning_rate=d.learning_rate, schedule=d.schedule,
+            learning_rate=d.learning_rate, schedule=d.schedule, warmup=d.warmup,
             augment=is_digit_dataset(overrides.get("dataset") or cls.dataset),
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
+        if overrides.get("warmup") is None and isinstance(values["epochs"], int):
+            values["warmup"] = max(0, min(d.warmup, values["epochs"] - 1))
         return cls(**values)
 
     def model_options(self) -> dict:

@@ -207,12 +207,12 @@ def finetune_config(path, dataset: str, epochs: int | None = None, **overrides):
     if not arch:
         raise ModelFileError(f"{path.name} does not say which architecture it is, so it cannot be "
                              "fine-tuned here.")
-    base = TrainConfig.for_arch(arch, dataset=dataset)
-    values = dict(form=config.get("form", record.get("form", base.form)), options=config.get("options", {}),
-                  dataset=dataset, epochs=epochs or max(1, base.epochs // 2),
-                  learning_rate=base.learning_rate / 10, start_from=str(path))
+    defaults = TrainConfig.for_arch(arch, dataset=dataset)
+    values = dict(form=config.get("form", record.get("form", defaults.form)), options=config.get("options", {}),
+                  dataset=dataset, epochs=epochs or max(1, defaults.epochs // 2),
+                  learning_rate=defaults.learning_rate / 10, start_from=str(path))
     values.update({k: v for k, v in overrides.items() if v is not None})
-    return _config_from({**base.to_dict(), **values})
+    return TrainConfig.for_arch(arch, **values)  # its warm-up fits the epochs
 
 
 def check_resumable(state: TrainingState, config) -> None:

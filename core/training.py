@@ -108,6 +108,28 @@ def make_optimizer(config: TrainConfig, steps_per_epoch: int, replicas: int = 1,
 
 
 AUX_LOSS_WEIGHT = 0.3
+#: Training steps per call into TensorFlow (Keras ``steps_per_execution``) aim at about
+#: this long: a small model's step is mostly Python overhead (LeNet-5: ≈5 ms, most of it
+#: not arithmetic), while Stop and Pause are answered between calls.
+EXECUTION_SECONDS = 0.5
+MAX_STEPS_PER_EXECUTION = 32
+
+
+#: An epoch still reports its progress at least this many times.
+MIN_REPORTS_PER_EPOCH = 20
+
+
+def steps_per_execution(model, batch_size: int, steps_per_epoch: int) -> int:
+    """How many training steps to run per call: 1 for models whose step is long, and few
+    enough that an epoch still reports :data:`MIN_REPORTS_PER_EPOCH` times."""
+    from core.summary import estimate_training, summarize
+
+    try:
+        step = estimate_training(summarize(model), batch_size, batch_size)["seconds_per_epoch"]
+    except Exception:  # a layer the counter does not know: one step at a time is safe
+        return 1
+    by_time = EXECUTION_SECONDS // max(step, 1e-9)
+    return int(max(1, min(MAX_STEPS_PER_EXECUTION, by_time, steps_per_epoch // MIN_REPORTS_PER_EPOCH)))
 
 
 def compile_model(model, config: TrainConfig, steps_per_epoch: int, replicas: int = 1,
@@ -115,12 +137,16 @@ def compile_model(model, config: TrainConfig, steps_per_epoch: int, replicas: in
     """Compiles for integer labels; auxiliary heads get loss weight 0.3 (GoogLeNet)."""
     names = output_names(model)
     optimizer = make_optimizer(config, steps_per_epoch, replicas, schedule_epochs)
+    # Keras cannot run several steps per call under a distribution strategy ("has_next"
+    # fails inside the multi-step loop): one step per call there.
+    distributed = config.strategy != "default" or config.device == "all"
+    spe = 1 if distributed else steps_per_execution(model, config.batch_size, steps_per_epoch)
     if len(names) == 1:
-        model.compile(optimizer=optimizer,
-                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                      steps_per_execution=spe)
     else:
         model.compile(
-            optimizer=optimizer,
+            optimizer=optimizer, steps_per_execution=spe,
             loss={n: "sparse_categorical_crossentropy" for n in names},
             loss_weights={n: 1.0 if i == 0 else AUX_LOSS_WEIGHT for i, n in enumerate(names)},
             metrics={names[0]: ["accuracy"]},

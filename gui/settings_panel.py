@@ -218,6 +218,7 @@ class SettingsPanel(QWidget):
             combo.setMinimumContentsLength(14)
         self.apply_defaults(DEFAULT_ARCH)
         self.arch.currentIndexChanged.connect(self._on_arch_changed)
+        self.epochs.valueChanged.connect(self._fit_default_warmup)
         # Digit models train with augmentation by default; other datasets without.
         self.dataset.currentIndexChanged.connect(
             lambda: self.augment.setChecked(is_digit_dataset(self.dataset.currentData() or "")))
@@ -359,12 +360,19 @@ class SettingsPanel(QWidget):
         self.momentum.setText(f"{base.momentum:g}")
         self.nesterov.setChecked(base.nesterov)
         self.weight_decay.setText(f"{base.weight_decay:g}")
-        self.warmup.setValue(base.warmup)
+        self.warmup.setValue(min(d.warmup, max(0, d.epochs - 1)))
         self.augment.setChecked(is_digit_dataset(self.dataset.currentData() or base.dataset))
         self.early_stopping.setValue(base.early_stopping)
         self.val_split.setText(f"{base.val_split:g}")
         self.seed.setValue(base.seed)
         self.mixed_precision.setCurrentIndex(self.mixed_precision.findData(base.mixed_precision))
+
+    def _fit_default_warmup(self, epochs: int) -> None:
+        """The architecture's own warm-up shrinks with a run too short for it (one epoch:
+        none); a warm-up the user chose is left, and marked when too long."""
+        default = get_arch(self.current_arch()).defaults.warmup
+        if default and epochs <= self.warmup.value() <= default:
+            self.warmup.setValue(max(0, epochs - 1))
 
     def _on_arch_changed(self) -> None:
         self.apply_defaults(self.current_arch())

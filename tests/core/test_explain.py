@@ -33,14 +33,14 @@ def test_saliency_lights_up_the_ink_and_maps_back_onto_the_drawing(lenet):
     assert sal.shape == (28, 28) and sal.dtype == np.float32
     assert sal.max() == pytest.approx(1.0) and sal.min() >= 0
     near_ink = digit > 0
-    assert sal[near_ink].mean() > 2 * sal[~near_ink].mean()
+    assert sal[near_ink].mean() > 1.8 * sal[~near_ink].mean()
     _, transform = mnist_style_with_transform(drawing)
     back = saliency_on_drawing(sal, transform, drawing.shape)
     assert back.shape == (280, 280) and back.max() == pytest.approx(1.0)
     import cv2
 
     ink = drawing < 128
-    assert back[ink].mean() > 2 * back[~ink].mean()
+    assert back[ink].mean() > 1.8 * back[~ink].mean()
     # the strongest pixel of the digit lands on the strongest place of the drawing
     v, u = np.unravel_index(sal.argmax(), sal.shape)
     x, y = cv2.invertAffineTransform(transform) @ np.array([u, v, 1.0])

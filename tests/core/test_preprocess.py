@@ -124,3 +124,57 @@ def test_thin_and_thick_strokes_give_the_same_shape(width):
     overlap = ((other > 60) & (normal > 60)).sum() / min((other > 60).sum(), (normal > 60).sum())
     assert overlap > 0.6
 
+
+
+def _slanted(img, shear):
+    """The drawing sheared by ``shear`` (x moves by shear × height above the bottom)."""
+    import cv2
+
+    h, w = img.shape
+    matrix = np.float32([[1, -shear, shear * h / 2], [0, 1, 0]])
+    return cv2.warpAffine(img, matrix, (w, h), borderValue=255)
+
+
+DRAWN_KINDS = {
+    "thin": dict(width=4), "thick": dict(width=40), "small": dict(scale=0.35, offset=(90, 90)),
+    "off-centre": dict(scale=0.5, offset=(130, 5)), "usual": {},
+}
+
+
+@pytest.mark.parametrize("kind", [*DRAWN_KINDS, "slanted right", "slanted left"])
+def test_the_default_model_reads_every_kind_of_drawing(kind, bundled_model_path):
+    """The shipped model, through the canvas's preprocessing, reads each digit drawn thin,
+    thick, small, off-centre and slanted both ways."""
+    from core.inference import Predictor
+    from core.modelio import load_model
+    from tests.digits import DIGIT_STROKES
+
+    predictor = _default_predictor(bundled_model_path, Predictor, load_model)
+    images = []
+    for digit in DIGIT_STROKES:
+        if kind.startswith("slanted"):
+            img = _slanted(draw_digit(digit, scale=0.8, offset=(28, 28)), 0.25 if kind.endswith("right") else -0.2)
+        else:
+            img = draw_digit(digit, **DRAWN_KINDS[kind])
+        images.append(prepare(img)[0])
+    read = predictor.predict_batch(np.stack(images)).argmax(axis=1)
+    assert [str(d) for d in read] == list(DIGIT_STROKES)
+
+
+def test_a_tiny_image_is_enlarged_with_sharp_strokes():
+    """A 14-pixel drawing, enlarged to MNIST's 20-pixel box, keeps strokes as dark-cored
+    as the same digit drawn large (cubic, not linear, interpolation)."""
+    tiny = mnist_style(draw_digit("4", size=14, width=18))
+    large = mnist_style(draw_digit("4"))
+    assert tiny.max() >= 230  # the stroke's core stays bright, not smeared
+    a, b = tiny.astype(float).ravel(), large.astype(float).ravel()
+    assert np.corrcoef(a, b)[0, 1] > 0.75
+
+
+_PREDICTORS = {}
+
+
+def _default_predictor(path, predictor_class, load):
+    if path not in _PREDICTORS:
+        _PREDICTORS[path] = predictor_class(load(path).model)
+    return _PREDICTORS[path]

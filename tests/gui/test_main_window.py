@@ -36,7 +36,8 @@ def test_summary_table_matches_the_model(window, qtbot):
         assert f"{model.count_params():,}" in window.summary_view.totals.text()
         assert "per epoch" in window.summary_view.totals.text()
     # picking an architecture applies its defaults
-    assert window.settings.epochs.value() == 5 and window.settings.learning_rate.text() == "0.004"
+    assert window.settings.epochs.value() == 5 and window.settings.learning_rate.text() == "0.006"
+    assert window.settings.warmup.value() == 1
     assert window.settings.batch_size.value() == 128
 
 
@@ -89,7 +90,7 @@ def test_drawn_digit_is_read_with_real_mouse_events(window, qtbot, digit):
 
 
 def test_training_one_short_epoch_feeds_the_plots_and_the_canvas(window, qtbot, small_mnist):
-    config = TrainConfig.for_arch("lenet5", epochs=1, batch_size=32)
+    config = TrainConfig.for_arch("lenet5", epochs=1, batch_size=32, learning_rate=4e-3)
     with qtbot.waitSignal(window.training_finished, timeout=120_000):
         assert window.train(config, small_mnist)
     qtbot.waitUntil(lambda: window.model_info["source"] == "training", timeout=10_000)
@@ -191,7 +192,7 @@ def test_pause_resume_and_stop_with_the_buttons_saves_the_model(window, qtbot, s
 
 
 def test_learning_rate_curve_and_checkpoint_reopened(window, qtbot, small_mnist):
-    config = TrainConfig.for_arch("lenet5", epochs=2, batch_size=64, schedule="step")
+    config = TrainConfig.for_arch("lenet5", epochs=2, batch_size=64, schedule="step", warmup=0)
     with qtbot.waitSignal(window.training_finished, timeout=120_000) as finished:
         window.train(config, small_mnist)
     rates = window.plots.line_lr.get_ydata()
@@ -224,7 +225,8 @@ def test_more_settings_are_checked_and_reset_to_defaults(window, qtbot):
     s.reset_button.click()
     assert s.errors() == {} and window.start_button.isEnabled()
     config = s.config()
-    assert (config.momentum, config.weight_decay, config.val_split, config.warmup) == (0.9, 0.0, 0.1, 0)
+    # LeNet-5's own warm-up (one epoch) is back, and fits the 5 epochs
+    assert (config.momentum, config.weight_decay, config.val_split, config.warmup) == (0.9, 0.0, 0.1, 1)
     assert config.optimizer == "adam" and not s.momentum.isEnabled()  # lenet5's default optimiser
 
 
