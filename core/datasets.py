@@ -81,6 +81,13 @@ DATASETS: dict[str, DatasetInfo] = {
         "fashion_mnist", "Fashion-MNIST", (28, 28, 1), FASHION_CLASS_NAMES,
         "70,000 greyscale photos of clothing (Zalando Research), 10 classes.",
     ),
+    "my_digits": DatasetInfo(
+        "my_digits", "My digits", (28, 28, 1), DIGIT_CLASS_NAMES,
+        "Your own drawings, saved with \"This is a …\" under the canvas, mixed with 3,000 MNIST "
+        "digits so that the model learns your handwriting and keeps reading everyone's. "
+        "Validation: some of your drawings held out; test: MNIST's test set.",
+        train_size=4000,
+    ),
 }
 
 
@@ -122,6 +129,10 @@ def availability(dataset_id: str) -> str | None:
     Only checks that the files exist, so it is cheap enough for the UI thread.
     """
     get_dataset_info(dataset_id)
+    if dataset_id == "my_digits":
+        from core.my_digits import availability as my_digits_availability
+
+        return availability("mnist") or my_digits_availability()
     if dataset_id == "mnist":
         if MNIST_PATH.is_file():
             return None
@@ -223,6 +234,12 @@ def load_dataset(
         raise ValueError(f"val_split must be between 0 and 0.5. Received: val_split={val_split}")
     if limit is not None and limit < 2:
         raise ValueError(f"limit must be at least 2. Received: limit={limit}")
+    if dataset_id == "my_digits":
+        from core.my_digits import mixed_dataset
+
+        mnist = _load_arrays("mnist")
+        mnist = {k: v[..., None] if k.startswith("x") else v.astype(np.int64) for k, v in mnist.items()}
+        return mixed_dataset(info, mnist, val_split, seed)
     arrays = _load_arrays(dataset_id)
     x_train, y_train = arrays["x_train"], arrays["y_train"].astype(np.int64)
     x_test, y_test = arrays["x_test"], arrays["y_test"].astype(np.int64)

@@ -24,6 +24,7 @@ class DrawingCanvas(QWidget):
     changed = Signal()
     history_changed = Signal()
     file_dropped = Signal(str)  # a file dragged onto the canvas
+    digit_key = Signal(str)  # a digit key pressed while the canvas has the focus: "this is a …"
 
     MIN_PEN, MAX_PEN = 4, 40
     #: Strokes kept for undo.
@@ -46,8 +47,10 @@ class DrawingCanvas(QWidget):
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setAcceptDrops(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setToolTip("Draw a digit with the left mouse button. Right-click or press Delete to "
-                        "clear. Drop an image file here to read it.")
+                        "clear. Drop an image file here to read it. A digit key saves the drawing "
+                        "as that digit in My digits.")
 
     @property
     def is_empty(self) -> bool:
@@ -189,6 +192,13 @@ class DrawingCanvas(QWidget):
         self._remember()
         self._last = None
         self._stroke_to(point)
+
+    def keyPressEvent(self, event) -> None:
+        text = event.text()
+        if len(text) == 1 and text.isdigit() and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            self.digit_key.emit(text)
+            return
+        super().keyPressEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:

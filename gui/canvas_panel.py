@@ -18,6 +18,7 @@ from gui.canvas import DrawingCanvas
 from gui.commands import make_action, warn
 from gui.engine import next_request_id
 from gui.files import ask_open, ask_save, with_suffix
+from gui.my_digits_row import MyDigitsRow
 from gui.prediction_view import DigitPreview, ProbabilityBars, TopPrediction
 
 #: Drawings kept in the canvas history.
@@ -31,11 +32,14 @@ class CanvasPanel(QGroupBox):
             whether to split it into a row of digits); answered by :meth:`on_prediction`.
         reading_shown: a reading (or the empty canvas) is now shown; explanations follow.
         status(str, int): a message for the status bar and how long it shows (ms).
+        train_requested(object): a :class:`core.config.TrainConfig` that fine-tunes the
+            canvas's model on My digits (Teach…).
     """
 
     request_prediction = Signal(int, object, bool)
     reading_shown = Signal()
     status = Signal(str, int)
+    train_requested = Signal(object)
 
     def __init__(self, note_request=lambda request_id: None, parent=None):
         """Args:
@@ -86,6 +90,7 @@ class CanvasPanel(QGroupBox):
         self.top_prediction = TopPrediction()
         self.bars = ProbabilityBars()
         self.preview = DigitPreview()
+        self.my_digits = MyDigitsRow()
         self.model_label = QLabel("No model yet: train one, or open a .keras file (Ctrl+O).")
         self.model_label.setWordWrap(True)
         self.model_label.setStyleSheet("color: #555;")
@@ -98,6 +103,7 @@ class CanvasPanel(QGroupBox):
             for widget in row_widgets:
                 tools.addWidget(widget)
             layout.addLayout(tools)
+        layout.addWidget(self.my_digits)
         row = QHBoxLayout()
         row.addWidget(self.top_prediction, 1)
         seen = QVBoxLayout()
@@ -140,6 +146,11 @@ class CanvasPanel(QGroupBox):
         canvas.history_changed.connect(self._update_undo)
         canvas.changed.connect(self._on_canvas_changed)
         canvas.file_dropped.connect(self.open_image_file)
+        canvas.digit_key.connect(self.save_as)
+        self.my_digits.labelled.connect(self.save_as)
+        self.my_digits.teach_requested.connect(self.teach)
+        self.run_saved_as: str | None = None  # the library file of the last run trained here
+        self.teach_dialog = None
         self.history.itemClicked.connect(self._on_history_clicked)
         self._update_undo()
 
@@ -245,6 +256,48 @@ class CanvasPanel(QGroupBox):
         self._split_digits = split  # before the drawing: its change sends the prediction request
         self.canvas.set_drawing(drawing)
         self.status.emit("The drawing is back on the canvas (Ctrl+Z takes it away).", 5000)
+
+    # ----------------------------------------------------------------- my digits
+    def save_as(self, label: str) -> bool:
+        """"This is a …": keeps the drawing with its label in My digits, then clears the
+        canvas for the next one."""
+        from core.my_digits import counts, save_example
+
+        if self.canvas.is_empty:
+            self.status.emit(f"Draw the {label} first, then say what it is.", 5000)
+            return False
+        try:
+            save_example(label, self.canvas.image_array())
+        except (ValueError, OSError) as e:
+            warn(self, "The drawing was not saved in My digits", f"{e}")
+            return False
+        n = counts()
+        self.status.emit(f"Saved as a {label}: My digits has {n[label]} drawing(s) of {label}, "
+                         f"{sum(n.values())} in all.", 5000)
+        self.my_digits.refresh()
+        self.canvas.clear()
+        return True
+
+    def teach(self) -> None:
+        """Teach…: asks how to fine-tune the canvas's model on My digits (epochs, learning
+        rate), then asks the window to train."""
+        from core.library import read_entry
+        from gui.continue_dialog import ContinueDialog
+
+        info = self.model_info or {}
+        path = info.get("path") or (self.run_saved_as if info.get("source") == "training" else None)
+        if not path:
+            warn(self, "Teach needs a saved model", "The canvas's model is not in a file yet: pick one in "
+                 "the Models tab, or save it (Ctrl+S), then click Teach… again.")
+            return
+        entry = read_entry(Path(path))
+        if not entry.readable or not entry.metadata.get("arch"):
+            warn(self, "This model cannot be taught here", f"{Path(path).name} does not say which architecture "
+                 "it is (it was made elsewhere): pick a model trained here in the Models tab.")
+            return
+        self.teach_dialog = ContinueDialog(entry, True, self.window(), dataset="my_digits")
+        self.teach_dialog.accepted_config.connect(self.train_requested)
+        self.teach_dialog.open()
 
     # ----------------------------------------------------------------- image files
     def open_image(self):

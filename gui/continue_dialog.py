@@ -26,7 +26,9 @@ class ContinueDialog(QDialog):
 
     accepted_config = Signal(object)
 
-    def __init__(self, entry: LibraryEntry, fine_tune: bool, parent=None):
+    def __init__(self, entry: LibraryEntry, fine_tune: bool, parent=None, dataset: str | None = None):
+        """Args:
+            dataset: the dataset a fine-tune starts on (default: the model's own)."""
         super().__init__(parent)
         from core.resume import remaining_epochs
 
@@ -55,7 +57,7 @@ class ContinueDialog(QDialog):
                 if problem:
                     self.dataset.model().item(self.dataset.count() - 1).setEnabled(False)
                     self.dataset.setItemData(self.dataset.count() - 1, problem, 0x03)  # tooltip role
-            self.dataset.setCurrentIndex(max(0, self.dataset.findData(m.get("dataset") or "mnist")))
+            self.dataset.setCurrentIndex(max(0, self.dataset.findData(dataset or m.get("dataset") or "mnist")))
             form.addRow("Dataset:", self.dataset)
             lr = float(config.get("learning_rate") or 1e-3)
             self.learning_rate = QDoubleSpinBox()

@@ -239,6 +239,7 @@ class MainWindow(FileMenu, QMainWindow):
         self.library.open_file_requested.connect(self.open_model)
         self.library.export_requested.connect(self.request_export)
         self.library.train_requested.connect(lambda config: self.train(config, confirmed=True))
+        self.canvas_panel.train_requested.connect(lambda config: self.train(config, confirmed=True))
         self.evaluation.requested.connect(self.evaluate_model)
         self.settings.arch_changed.connect(self._on_arch_changed)
 
@@ -292,6 +293,7 @@ class MainWindow(FileMenu, QMainWindow):
             widget.setEnabled(not training)
         self.scrubber.set_training(training)
         self.library.set_training(training)
+        self.canvas_panel.my_digits.set_training(training)
         if not training:
             message = self.statusBar().currentMessage()
             if message.startswith("Stopping") or (message.startswith("Training ") and message.endswith("…")):
@@ -301,6 +303,7 @@ class MainWindow(FileMenu, QMainWindow):
             self.summary_view.retry_if_refused()
 
     def _on_run_saved(self, path: str) -> None:
+        self.canvas_panel.run_saved_as = path
         self.library.refresh()
         self.library.select_path(path, load=False)
 

@@ -12,6 +12,7 @@ os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 import tempfile  # noqa: E402
 
 os.environ["CNN_STUDIO_LIBRARY"] = tempfile.mkdtemp(prefix="cnn-studio-test-library-")
+os.environ["CNN_STUDIO_MY_DIGITS"] = tempfile.mkdtemp(prefix="cnn-studio-test-my-digits-")
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:

@@ -155,3 +155,48 @@ def test_evaluate_with_ctrl_e_and_click_a_confusion(window, qtbot):
     # The tab's own button evaluates again.
     with qtbot.waitSignal(window.evaluation_shown, timeout=120_000):
         click_button(qtbot, view, "Evaluate on the test set")
+
+
+def test_this_is_a_saves_my_digits_and_teach_fine_tunes_the_canvas_model(window, qtbot, tmp_path, monkeypatch):
+    from core.my_digits import counts
+    from tests.gui.userpath import field
+
+    monkeypatch.setenv("CNN_STUDIO_MY_DIGITS", str(tmp_path / "My digits"))
+    row = window.canvas_panel.my_digits
+    row.refresh()
+    assert "none yet" in row.counts_label.text() and not button(window, "Teach").isEnabled()
+    # Nothing drawn: nothing saved, and the status bar says what to do.
+    click_button(qtbot, window, "This is a 3")
+    assert "Draw the 3 first" in window.statusBar().currentMessage() and sum(counts().values()) == 0
+    draw_digit_on(window.canvas, "7")
+    click_button(qtbot, window, "This is a 7")
+    assert window.canvas.is_empty and counts()["7"] == 1
+    assert "My digits has 1 drawing(s) of 7, 1 in all" in window.statusBar().currentMessage()
+    seen = next((tmp_path / "My digits" / "seen" / "7").iterdir())
+    drawn = next((tmp_path / "My digits" / "drawn" / "7").iterdir())
+    assert cv2.imread(str(seen), cv2.IMREAD_GRAYSCALE).shape == (28, 28)
+    assert cv2.imread(str(drawn), cv2.IMREAD_GRAYSCALE).shape == (280, 280)
+    # A digit key while the canvas has the focus does the same.
+    for digit in "0148" * 3:
+        draw_digit_on(window.canvas, digit)
+        window.canvas.setFocus()
+        qtbot.keyClick(window.canvas, digit)
+        assert window.canvas.is_empty
+    assert counts() == {**{d: 0 for d in "0123456789"}, "0": 3, "1": 3, "4": 3, "7": 1, "8": 3}
+    assert "My digits: 13" in row.counts_label.text() and "8:3" in row.counts_label.text()
+    # Teach… fine-tunes the canvas's model (the bundled one) on My digits mixed with MNIST.
+    assert button(window, "Teach").isEnabled()
+    click_button(qtbot, window, "Teach")
+    dialog = window.canvas_panel.teach_dialog
+    qtbot.waitUntil(dialog.isVisible, timeout=5_000)
+    assert field(dialog, "Dataset:").currentData() == "my_digits"
+    type_into(qtbot, field(dialog, "Epochs:"), "1")
+    with qtbot.waitSignal(window.training_finished, timeout=120_000) as finished:
+        click_button(qtbot, dialog, "Fine-tune")
+        qtbot.waitUntil(lambda: not button(window, "Teach").isEnabled(), timeout=10_000)
+    result = finished.args[0]
+    assert result["epochs"] == 1 and result["dataset"] == "my_digits" and result["test_accuracy"] > 0.9
+    assert result["metadata"]["fine_tune"]["from"].endswith("lenet5_mnist.keras")  # the bundled model
+    qtbot.waitUntil(lambda: window.model_info["source"] == "training", timeout=10_000)
+    draw_digit_on(window.canvas, "4")
+    read_as(window, qtbot, "4")
