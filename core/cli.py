@@ -99,6 +99,8 @@ def add_train_options(p, train: bool = False) -> None:
         p.add_argument("--resume", metavar="PATH",
                        help="go on training a saved run (library file or checkpoint) for --epochs N more "
                             "epochs, with its optimiser state, schedule and history")
+        p.add_argument("--download", action="store_true",
+                       help="CIFAR-10: fetch it into Keras's cache first when it is not there (170 MB)")
         p.add_argument("--start-from", metavar="PATH",
                        help="fine-tune: start from a saved model's weights with a fresh optimiser, "
                             "on --dataset (default mnist), at a tenth of the learning rate")

@@ -198,6 +198,29 @@ def _interrupt_sets(stop: threading.Event):
     return interrupt
 
 
+def _download(dataset: str) -> int:
+    """``--download``: fetches CIFAR-10 into Keras's cache unless it is there; Keras's
+    progress bar goes to standard error (standard output is for ``--json``)."""
+    from contextlib import redirect_stdout
+
+    from core.datasets import DatasetUnavailableError, availability, download_cifar10
+
+    if dataset != "cifar10":
+        err(f"error: --download fetches CIFAR-10; {dataset} is not downloaded")
+        return EXIT_USAGE
+    if availability(dataset) is None:
+        return EXIT_OK
+    err("Downloading CIFAR-10 (170 MB) into Keras's cache…")
+    try:
+        with redirect_stdout(sys.stderr):
+            folder = download_cifar10()
+    except DatasetUnavailableError as e:
+        err(f"error: {e}")
+        return EXIT_FAILED
+    err(f"CIFAR-10 is in {folder}")
+    return EXIT_OK
+
+
 def cmd_train(args) -> int:
     from core.datasets import DatasetUnavailableError, get_dataset_info
     from core.modelio import ModelFileError, build_metadata, save_model
@@ -217,6 +240,10 @@ def cmd_train(args) -> int:
     if problems:
         return _refuse(problems)
 
+    if getattr(args, "download", False):
+        code = _download(config.dataset)
+        if code:
+            return code
     stop = threading.Event()
     interrupt = _interrupt_sets(stop)
 

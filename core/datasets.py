@@ -26,6 +26,15 @@ FASHION_CLASS_NAMES = (
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 )
 DIGIT_CLASS_NAMES = tuple(str(i) for i in range(10))
+CIFAR10_CLASS_NAMES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+#: Where ``keras.datasets.cifar10.load_data()`` downloads and extracts CIFAR-10 (Keras 3),
+#: and the folder inside; Keras 2 extracted the folder straight into ``datasets``.
+CIFAR10_TARGET = "cifar-10-batches-py-target"
+CIFAR10_FOLDER = "cifar-10-batches-py"
+CIFAR10_ORIGIN = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
+CIFAR10_SHA256 = "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce"
+CIFAR10_BYTES = 170_498_071
+CIFAR10_FILES = tuple(f"data_batch_{i}" for i in range(1, 6)) + ("test_batch",)
 
 FASHION_FILES = {
     "x_train": "train-images-idx3-ubyte.gz",
@@ -33,6 +42,24 @@ FASHION_FILES = {
     "x_test": "t10k-images-idx3-ubyte.gz",
     "y_test": "t10k-labels-idx1-ubyte.gz",
 }
+
+
+def keras_datasets_dir() -> Path:
+    """Keras's download cache: ``$KERAS_HOME/datasets``, by default ``~/.keras/datasets``."""
+    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets"
+
+
+def cifar10_dirs() -> list[Path]:
+    """Folders searched, in order, for CIFAR-10's batches (where Keras 3, then Keras 2, keep them)."""
+    cache = keras_datasets_dir()
+    return [cache / CIFAR10_TARGET / CIFAR10_FOLDER, cache / CIFAR10_FOLDER]
+
+
+def find_cifar10() -> Path | None:
+    for folder in cifar10_dirs():
+        if all((folder / name).is_file() for name in CIFAR10_FILES):
+            return folder
+    return None
 
 
 def fashion_mnist_dirs() -> list[Path]:
@@ -80,6 +107,12 @@ DATASETS: dict[str, DatasetInfo] = {
     "fashion_mnist": DatasetInfo(
         "fashion_mnist", "Fashion-MNIST", (28, 28, 1), FASHION_CLASS_NAMES,
         "70,000 greyscale photos of clothing (Zalando Research), 10 classes.",
+    ),
+    "cifar10": DatasetInfo(
+        "cifar10", "CIFAR-10", (32, 32, 3), CIFAR10_CLASS_NAMES,
+        "60,000 32×32 colour photos in 10 classes (Krizhevsky, 2009), read from Keras's cache "
+        "(~/.keras/datasets); downloaded only when you ask (170 MB).",
+        train_size=50_000,
     ),
     "my_digits": DatasetInfo(
         "my_digits", "My digits", (28, 28, 1), DIGIT_CLASS_NAMES,
@@ -133,6 +166,15 @@ def availability(dataset_id: str) -> str | None:
         from core.my_digits import availability as my_digits_availability
 
         return availability("mnist") or my_digits_availability()
+    if dataset_id == "cifar10":
+        if find_cifar10() is not None:
+            return None
+        return (
+            "CIFAR-10 is not in Keras's cache. Download it (170 MB) with "
+            "'main.py train --dataset cifar10 --download', or put the "
+            f"extracted '{CIFAR10_FOLDER}' folder of cifar-10-python.tar.gz (from "
+            f"{CIFAR10_ORIGIN}) in {keras_datasets_dir() / CIFAR10_TARGET}."
+        )
     if dataset_id == "mnist":
         if MNIST_PATH.is_file():
             return None
@@ -203,8 +245,55 @@ def _load_arrays(dataset_id: str) -> dict[str, np.ndarray]:
                 f"{MNIST_PATH} is damaged ({e}). Reinstall the application."
             ) from e
         return arrays
+    if dataset_id == "cifar10":
+        return _read_cifar10(find_cifar10())
     folder = _find_fashion_dir()
     return {key: read_idx(folder / name) for key, name in FASHION_FILES.items()}
+
+
+def _read_cifar10(folder: Path) -> dict[str, np.ndarray]:
+    """The batches as Keras's own reader reads them (``keras.datasets.cifar.load_batch``),
+    channels last."""
+    from keras.src.datasets.cifar import load_batch  # Keras exports no public name for it
+
+    try:
+        parts = [load_batch(str(folder / name)) for name in CIFAR10_FILES]
+    except Exception as e:  # a damaged pickle raises anything
+        raise DatasetUnavailableError(
+            f"The CIFAR-10 files in {folder} are damaged ({type(e).__name__}: {e}). Delete the folder "
+            "and download them again.") from e
+    x_train = np.concatenate([x for x, _ in parts[:5]]).transpose(0, 2, 3, 1)
+    y_train = np.concatenate([np.asarray(y) for _, y in parts[:5]])
+    x_test, y_test = parts[5]
+    return {"x_train": np.ascontiguousarray(x_train, dtype=np.uint8), "y_train": y_train,
+            "x_test": np.ascontiguousarray(x_test.transpose(0, 2, 3, 1), dtype=np.uint8),
+            "y_test": np.asarray(y_test)}
+
+
+def download_cifar10() -> Path:
+    """Fetches CIFAR-10 into Keras's cache with Keras's own ``get_file`` (its progress bar,
+    its checksum, its extraction), exactly as ``keras.datasets.cifar10.load_data()`` does.
+
+    Raises:
+        DatasetUnavailableError: the download failed (no network, say); the message says
+            where to put the files by hand.
+    """
+    import keras
+
+    try:
+        keras.utils.get_file(fname=CIFAR10_TARGET, origin=CIFAR10_ORIGIN, extract=True,
+                             file_hash=CIFAR10_SHA256)
+    except BaseException as e:  # no network, a proxy, a full disk, Ctrl+C…
+        if isinstance(e, KeyboardInterrupt):
+            raise
+        raise DatasetUnavailableError(
+            f"CIFAR-10 could not be downloaded ({type(e).__name__}: {str(e)[:200]}). Check the network, "
+            f"or download {CIFAR10_ORIGIN} yourself and extract it into "
+            f"{keras_datasets_dir() / CIFAR10_TARGET} (it holds the '{CIFAR10_FOLDER}' folder).") from e
+    folder = find_cifar10()
+    if folder is None:
+        raise DatasetUnavailableError(f"The download finished but {cifar10_dirs()[0]} holds no CIFAR-10 batches.")
+    return folder
 
 
 def load_dataset(

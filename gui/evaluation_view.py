@@ -102,7 +102,9 @@ class EvaluationView(QWidget):
             if count:
                 ax.text(j, i, str(count), ha="center", va="center", fontsize=6 if len(names) > 10 else 7,
                         color="#2a6" if i == j else "black")
-        ax.set_xticks(range(len(names)), names, fontsize=7)
+        long_names = max(len(n) for n in names) > 3  # "automobile": slanted, or they overlap
+        ax.set_xticks(range(len(names)), names, fontsize=7, rotation=35 if long_names else 0,
+                      ha="right" if long_names else "center")
         ax.set_yticks(range(len(names)), names, fontsize=7)
         ax.set_xlabel("predicted")
         ax.set_ylabel("true")

@@ -8,12 +8,13 @@ from PySide6.QtWidgets import (
     QListWidget, QListWidgetItem, QPushButton, QSpinBox, QToolButton, QVBoxLayout, QWidget,
 )
 
-from core.datasets import DATASETS, availability, is_digit_dataset
+from core.datasets import availability, is_digit_dataset
 from core.device import check_on_devices
 from core.distribute import STRATEGIES, small_model_note
 from core.registry import ARCHITECTURES, DEFAULT_ARCH, get_arch
 from core.schedules import SCHEDULES
 from core.config import MIXED_PRECISION, OPTIMIZERS, TrainConfig
+from gui.dataset_box import DatasetBox
 from gui.files import ask_folder
 
 #: Settings that are numbers typed as text (so that "abc" or "nan" get a message).
@@ -48,12 +49,7 @@ class SettingsPanel(QWidget):
         self.form.setToolTip("Compact: the network's idea made small enough to train on MNIST in "
                              "minutes on a CPU. Reference: exactly as published (inputs resized to "
                              "its size), which may take hours per epoch without a GPU.")
-        self.dataset = QComboBox()
-        for info in DATASETS.values():
-            problem = availability(info.id)
-            self.dataset.addItem(info.name + (" (not installed)" if problem else ""), info.id)
-            self.dataset.setItemData(self.dataset.count() - 1, problem or info.description, 3)
-        self.dataset.setToolTip("The images to learn from.")
+        self.dataset = DatasetBox()
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 1000)
         self.epochs.setToolTip("Passes over the training set.")

@@ -197,3 +197,36 @@ def test_the_sweep_dialog_runs_every_combination_and_gives_a_verdict(window, qtb
     click_button(qtbot, dialog, "Close")
     # Every run is in the Models tab, tagged with the sweep.
     qtbot.waitUntil(lambda: len([e for e in window.library.entries if "sweep" in e.metadata]) == 4, timeout=5_000)
+
+
+def test_cifar10_from_the_keras_cache_trains_and_is_evaluated_with_its_class_names(window, qtbot, tmp_path,
+                                                                                    monkeypatch):
+    from tests.core.test_cifar10 import write_cifar10
+    from tests.gui.userpath import entries, key
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    panel = window.settings
+    datasets = field(panel, "Dataset")
+    datasets.showPopup()  # the list is checked as it opens
+    assert "CIFAR-10 (not installed)" in entries(datasets)
+    assert "--download" in datasets.itemData(datasets.findData("cifar10"), 3)
+    datasets.hidePopup()
+    write_cifar10(tmp_path / "keras", per_batch=40)
+    datasets.showPopup()
+    datasets.hidePopup()
+    choose(qtbot, datasets, "CIFAR-10")
+    choose(qtbot, field(panel, "Architecture"), "ResNet-18")
+    assert not panel.augment.isChecked()  # stroke-width augmentation is for digits
+    quick_settings(qtbot, window, epochs="1", images="0", batch="16")
+    with qtbot.waitSignal(window.training_finished, timeout=240_000) as finished:
+        click_button(qtbot, window, "Start training")
+    assert finished.args[0]["dataset"] == "cifar10" and finished.args[0]["epochs"] == 1
+    qtbot.waitUntil(lambda: window.model_info["source"] == "training", timeout=20_000)
+    with qtbot.waitSignal(window.evaluation_shown, timeout=120_000) as shown:
+        key(qtbot, window, "Ctrl+E")
+    result = shown.args[0]
+    assert result["dataset"] == "cifar10" and result["count"] == 40
+    from core.datasets import CIFAR10_CLASS_NAMES
+
+    shown_names = [n for n in CIFAR10_CLASS_NAMES if f"{n}: " in window.evaluation.summary.text()]
+    assert len(shown_names) >= 5  # per-class results by name (the classes the 40 test images have)
