@@ -106,6 +106,9 @@ def add_train_options(p, train: bool = False) -> None:
                             "on --dataset (default mnist), at a tenth of the learning rate")
     p.add_argument("--dataset", choices=list(DATASETS), help="default: mnist")
     add_model_options(p, default_form=None)
+    p.add_argument("--recipe", choices=["cifar"],
+                   help="cifar: the CIFAR tutorial's SGD, Nesterov 0.9, lr 0.1, weight decay 5e-4, step "
+                        "decay (other options still override it)")
     p.add_argument("--epochs", type=positive_int, metavar="N", help="default: the architecture's")
     p.add_argument("--batch-size", type=positive_int, metavar="N", help="default: the architecture's")
     p.add_argument("--optimizer", choices=list(OPTIMIZERS), help="default: the architecture's")

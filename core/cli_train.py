@@ -144,7 +144,7 @@ def train_config(args):
         raise ValueError("--resume goes on with a run, --start-from starts a new one from its weights: "
                          "choose one")
     if resume:
-        others = [k for k in settings if k not in RESUME_MAY_CHANGE]
+        others = [k for k in settings if k not in RESUME_MAY_CHANGE] + (["recipe"] if args.recipe else [])
         if args.arch:
             others.insert(0, "arch")
         if others:
@@ -153,6 +153,10 @@ def train_config(args):
                              "(or use --start-from to train its weights with new settings)")
         return resume_config(resume, settings.pop("epochs", None), **settings)
     if start_from:
+        if args.recipe:
+            from core.config import RECIPES
+
+            settings = {**RECIPES[args.recipe][1], **settings}
         if "options" in settings:
             raise ValueError("--start-from keeps the saved model's architecture: leave out --batch-norm and "
                              "--inception")
@@ -164,7 +168,7 @@ def train_config(args):
     if not args.arch:
         raise ValueError("name the architecture to train (ARCH), or go on from a saved model with "
                          "--resume PATH or --start-from PATH")
-    return TrainConfig.for_arch(args.arch, **settings)
+    return TrainConfig.for_arch(args.arch, recipe=args.recipe, **settings)
 
 
 def _refuse(problems: dict) -> int:

@@ -93,6 +93,13 @@ class DatasetInfo:
         return int(total * (1 - val_split))
 
 
+def augmented_by_default(name: str) -> bool:
+    """Digits (strokes, shifts, rotations) and colour photos (crops and flips) train with
+    augmentation by default; other datasets without."""
+    info = DATASETS.get(name)
+    return info is not None and (is_digit_dataset(name) or info.input_shape[-1] == 3)
+
+
 def is_digit_dataset(name: str) -> bool:
     """Whether a dataset's classes are the digits 0-9 (its models read drawn digits)."""
     info = DATASETS.get(name)

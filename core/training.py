@@ -330,7 +330,8 @@ def train_model(
                     raise SettingsError({"resume": f"cannot go on from {config.resume}: {e}"}) from e
             build_metrics_eagerly(model, x_train[:replicas], targets(model, y_train[:replicas]))
             if config.augment:
-                inputs = (augmented_batches(x_train, targets(model, y_train), config.batch_size, seed),)
+                inputs = (augmented_batches(x_train, targets(model, y_train), config.batch_size, seed,
+                                             photos=data.input_shape[-1] == 3),)
                 fit_args = {"shuffle": False}  # the pipeline shuffles
             else:
                 inputs = (x_train, targets(model, y_train))

@@ -8,13 +8,14 @@ from PySide6.QtWidgets import (
     QListWidget, QListWidgetItem, QPushButton, QSpinBox, QToolButton, QVBoxLayout, QWidget,
 )
 
-from core.datasets import availability, is_digit_dataset
+from core.datasets import augmented_by_default, availability
 from core.device import check_on_devices
 from core.distribute import STRATEGIES, small_model_note
-from core.registry import ARCHITECTURES, DEFAULT_ARCH, get_arch
+from core.registry import ARCHITECTURES, DEFAULT_ARCH
 from core.schedules import SCHEDULES
-from core.config import MIXED_PRECISION, OPTIMIZERS, TrainConfig
+from core.config import RECIPES, MIXED_PRECISION, OPTIMIZERS, TrainConfig
 from gui.dataset_box import DatasetBox
+from gui.settings_defaults import SettingsDefaults
 from gui.files import ask_folder
 
 #: Settings that are numbers typed as text (so that "abc" or "nan" get a message).
@@ -23,7 +24,7 @@ NUMBER_FIELDS = ("learning_rate", "momentum", "weight_decay", "val_split")
 ERROR_STYLE = "color: #c0392b;"
 
 
-class SettingsPanel(QWidget):
+class SettingsPanel(SettingsDefaults, QWidget):
     """Edits a :class:`TrainConfig`; every value is checked as it is typed.
 
     Signals:
@@ -85,10 +86,19 @@ class SettingsPanel(QWidget):
         self.warmup.setSuffix(" epoch(s)")
         self.warmup.setToolTip("Raise the learning rate linearly from almost 0 over these first "
                                "epochs: helps large batches and deep networks start stably.")
+        self.recipe = QComboBox()
+        self.recipe.addItem("The architecture's defaults", None)
+        for key, (name, _settings) in RECIPES.items():
+            self.recipe.addItem(name, key)
+        self.recipe.setToolTip("Fill in the optimiser, learning rate, momentum, weight decay, schedule and batch "
+                               "size as a source trained the networks. CIFAR tutorial: SGD, Nesterov 0.9, lr 0.1, "
+                               "weight decay 5e-4, ÷10 at 50% and 75% of the run.")
+        self.recipe.activated.connect(self._apply_recipe)
         self.augment = QCheckBox("Augment the images")
-        self.augment.setToolTip("Give 30% of the training images thinner or thicker strokes (±1 px), "
-                                "shifts (±5%), rotations (±5°) and zoom (±5%): the model reads real "
-                                "drawings better. On by default for digits.")
+        self.augment.setToolTip("Digits: give 30% of the training images thinner or thicker strokes (±1 px), "
+                                "shifts (±5%), rotations (±5°) and zoom (±5%), so the model reads real "
+                                "drawings better. Colour photos: random crops (±4 px) and left-right "
+                                "flips. On by default for both.")
         self.keep_epochs = QCheckBox("Keep every epoch's weights")
         self.keep_epochs.setToolTip("After the run, move back through its epochs under the curves: the canvas "
                                     "reads with the weights of that epoch. On for compact forms (a few MB).")
@@ -173,6 +183,7 @@ class SettingsPanel(QWidget):
         ))
         self.advanced = QWidget()
         advanced = self._form((
+            ("recipe", "Recipe", self.recipe),
             ("momentum", "Mo&mentum", self.momentum), ("nesterov", "", self.nesterov),
             ("weight_decay", "&Weight decay", self.weight_decay), ("warmup", "&Warm-up", self.warmup),
             ("augment", "", self.augment), ("keep_epochs", "", self.keep_epochs), ("early_stopping", "Early sto&p", self.early_stopping),
@@ -217,7 +228,7 @@ class SettingsPanel(QWidget):
         self.epochs.valueChanged.connect(self._fit_default_warmup)
         # Digit models train with augmentation by default; other datasets without.
         self.dataset.currentIndexChanged.connect(
-            lambda: self.augment.setChecked(is_digit_dataset(self.dataset.currentData() or "")))
+            lambda: self.augment.setChecked(augmented_by_default(self.dataset.currentData() or "")))
         for signal in (self.dataset.currentIndexChanged, self.form.currentIndexChanged, self.epochs.valueChanged,
                        self.batch_size.valueChanged, self.optimizer.currentIndexChanged,
                        self.learning_rate.textChanged, self.schedule.currentIndexChanged,
@@ -316,59 +327,11 @@ class SettingsPanel(QWidget):
         self.worker_index.setEnabled(free and strategy == "multiworker")
         self.scale_lr.setEnabled(free and strategy != "default")
 
-    def reset_defaults(self) -> None:
-        """Every setting back to its default, the architecture kept: its hyperparameters,
-        and the compact form, MNIST, every image, one device, no logs."""
-        base = TrainConfig()
-        self.form.setCurrentIndex(self.form.findData(base.form))
-        self.dataset.setCurrentIndex(self.dataset.findData(base.dataset))
-        self.strategy.setCurrentIndex(self.strategy.findData(base.strategy))
-        self.device.setCurrentIndex(max(0, self.device.findData(base.device)))
-        for i in range(self.devices.count()):
-            self.devices.item(i).setCheckState(Qt.CheckState.Unchecked)
-        self.workers.clear()
-        self.worker_index.setValue(base.worker_index)
-        self.scale_lr.setChecked(base.scale_lr)
-        self.tensorboard.clear()
-        self.limit.setValue(0)
-        self.keep_epochs.setChecked(True)  # the compact form's default
-        self.apply_defaults(self.current_arch())
-        self.check()
-
     def current_arch(self) -> str:
         return self.arch.currentData()
 
     def current_form(self) -> str:
         return self.form.currentData()
-
-    def apply_defaults(self, arch_id: str) -> None:
-        """Sets every hyperparameter to the architecture's defaults."""
-        d = get_arch(arch_id).defaults
-        self.arch.blockSignals(True)
-        self.arch.setCurrentIndex(self.arch.findData(arch_id))
-        self.arch.blockSignals(False)
-        self.epochs.setValue(d.epochs)
-        self.batch_size.setValue(d.batch_size)
-        self.optimizer.setCurrentIndex(self.optimizer.findData(d.optimizer))
-        self.learning_rate.setText(f"{d.learning_rate:g}")
-        self.schedule.setCurrentIndex(self.schedule.findData(d.schedule))
-        base = TrainConfig()
-        self.momentum.setText(f"{base.momentum:g}")
-        self.nesterov.setChecked(base.nesterov)
-        self.weight_decay.setText(f"{base.weight_decay:g}")
-        self.warmup.setValue(min(d.warmup, max(0, d.epochs - 1)))
-        self.augment.setChecked(is_digit_dataset(self.dataset.currentData() or base.dataset))
-        self.early_stopping.setValue(base.early_stopping)
-        self.val_split.setText(f"{base.val_split:g}")
-        self.seed.setValue(base.seed)
-        self.mixed_precision.setCurrentIndex(self.mixed_precision.findData(base.mixed_precision))
-
-    def _fit_default_warmup(self, epochs: int) -> None:
-        """The architecture's own warm-up shrinks with a run too short for it (one epoch:
-        none); a warm-up the user chose is left, and marked when too long."""
-        default = get_arch(self.current_arch()).defaults.warmup
-        if default and epochs <= self.warmup.value() <= default:
-            self.warmup.setValue(max(0, epochs - 1))
 
     def _on_arch_changed(self) -> None:
         self.apply_defaults(self.current_arch())

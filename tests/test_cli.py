@@ -281,3 +281,13 @@ def test_train_resume_goes_on_and_start_from_fine_tunes(tmp_path, monkeypatch, c
     assert main.main(["train", "--start-from", path, "--epochs", "1", "--limit", "300", "--json"]) == 0
     out, err = capsys.readouterr()
     assert "Fine-tuning from the weights of" in err and json.loads(out.strip().splitlines()[-1])["epochs"] == 1
+
+
+def test_train_recipe_cifar_uses_the_tutorials_settings(tmp_path, monkeypatch, capsys):
+    import main
+
+    monkeypatch.setenv("CNN_STUDIO_LIBRARY", str(tmp_path / "library"))
+    assert main.main(["train", "mlp", "--recipe", "cifar", "--lr", "0.05", "--epochs", "1", "--limit", "200",
+                      "--no-library"]) == 0
+    err = capsys.readouterr().err
+    assert "batch 128, sgd lr 0.05 (step)" in err  # the recipe, and --lr over it

@@ -299,3 +299,38 @@ def test_a_stop_during_validation_keeps_the_finished_epoch_and_starts_no_other(s
     assert [e["complete"] for e in epochs] == [True]
     assert len(result.history["loss"]) == len(result.history["val_loss"]) == 1
 
+
+
+def test_colour_photos_are_cropped_and_flipped_not_restroked():
+    """The CIFAR recipe: every image shifted by at most 4 px (black filling in) and
+    flipped left-right about half the time; the same seed, the same batch."""
+    import tensorflow as tf
+
+    from core.augment import crop_and_flip_batch
+
+    rng = np.random.default_rng(0)
+    images = tf.constant(rng.integers(1, 256, (64, 32, 32, 3)).astype("float32"))
+    out = crop_and_flip_batch(images, tf.constant([3, 4], tf.int64)).numpy()
+    again = crop_and_flip_batch(images, tf.constant([3, 4], tf.int64)).numpy()
+    assert np.array_equal(out, again) and out.shape == images.shape
+    flipped = 0
+    for original, new in zip(images.numpy(), out):
+        found = False
+        for flip in (False, True):
+            src = original[:, ::-1] if flip else original
+            for dy in range(-4, 5):
+                for dx in range(-4, 5):
+                    shifted = np.zeros_like(src)
+                    ys, xs = slice(max(0, dy), 32 + min(0, dy)), slice(max(0, dx), 32 + min(0, dx))
+                    yt, xt = slice(max(0, -dy), 32 + min(0, -dy)), slice(max(0, -dx), 32 + min(0, -dx))
+                    shifted[yt, xt] = src[ys, xs]
+                    if np.array_equal(shifted, new):
+                        found, flipped = True, flipped + flip
+                        break
+                if found:
+                    break
+            if found:
+                break
+        assert found  # a crop of the padded image, flipped or not
+    assert 16 <= flipped <= 48
+    assert TrainConfig.for_arch("resnet18", dataset="cifar10").augment

@@ -216,7 +216,7 @@ def test_cifar10_from_the_keras_cache_trains_and_is_evaluated_with_its_class_nam
     datasets.hidePopup()
     choose(qtbot, datasets, "CIFAR-10")
     choose(qtbot, field(panel, "Architecture"), "ResNet-18")
-    assert not panel.augment.isChecked()  # stroke-width augmentation is for digits
+    assert panel.augment.isChecked()  # crops and flips, for colour photos
     quick_settings(qtbot, window, epochs="1", images="0", batch="16")
     with qtbot.waitSignal(window.training_finished, timeout=240_000) as finished:
         click_button(qtbot, window, "Start training")
