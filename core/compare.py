@@ -74,6 +74,14 @@ def curves(entry: LibraryEntry) -> dict[str, tuple[list[int], list[float]]]:
     return out
 
 
+def epoch_axes(*axes) -> None:
+    """Axes over epochs: labelled, a light grid, whole epochs only."""
+    for ax in axes:
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+
+
 def draw_comparison(figure, entries: list[LibraryEntry]) -> list:
     """Draws the runs' curves on a matplotlib ``Figure`` (cleared first): loss and accuracy
     per epoch, one colour per run, training dashed and validation solid.
@@ -95,10 +103,7 @@ def draw_comparison(figure, entries: list[LibraryEntry]) -> list:
                 lines += ax.plot(x, y, style, color=colour, marker="o", markersize=3, label=label)
     loss_ax.set_title("Loss (dashed: training, solid: validation)", fontsize=9)
     acc_ax.set_title("Accuracy", fontsize=9)
-    for ax in (loss_ax, acc_ax):
-        ax.set_xlabel("epoch")
-        ax.grid(alpha=0.3)
-        ax.xaxis.get_major_locator().set_params(integer=True)
+    epoch_axes(loss_ax, acc_ax)
     if any(line.get_ydata().size and min(line.get_ydata()) > 0 for line in loss_ax.lines):
         loss_ax.set_yscale("log")
     if lines:

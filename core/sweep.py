@@ -254,12 +254,11 @@ def draw_bands(figure, summaries: list[dict]) -> None:
             ax.plot(x, mean, "-o", color=colour, markersize=3, label=f"{label(s['params'])} ({s['runs']} runs)")
             ax.fill_between(x, [m - d for m, d in zip(mean, std)], [m + d for m, d in zip(mean, std)],
                             color=colour, alpha=0.2, linewidth=0)
+    from core.compare import epoch_axes
+
     acc_ax.set_title("Validation accuracy (mean ± std over seeds)", fontsize=9)
     loss_ax.set_title("Validation loss", fontsize=9)
-    for ax in (acc_ax, loss_ax):
-        ax.set_xlabel("epoch")
-        ax.grid(alpha=0.3)
-        ax.xaxis.get_major_locator().set_params(integer=True)
+    epoch_axes(acc_ax, loss_ax)
     if acc_ax.lines:
         acc_ax.legend(fontsize=7, loc="lower right")
     figure.tight_layout()
