@@ -17,7 +17,7 @@ import json
 import os
 import sys
 
-from core.cli import (EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_model_options, add_train_options, err,
+from core.cli import (EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_model_options, add_train_options, dataset_arg, err,
                       model_options, parse_shape_arg, positive_int)
 from core.cli_train import cmd_sweep, cmd_train
 
@@ -67,8 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("evaluate", help="measure a trained model on a test set")
     p.add_argument("--model", required=True, metavar="PATH", help="a .keras model file")
-    p.add_argument("--dataset", choices=list(DATASETS),
-                   help="default: the dataset the model was trained on, else mnist")
+    p.add_argument("--dataset", type=dataset_arg, metavar="NAME|FOLDER",
+                   help=f"{', '.join(DATASETS)}, or a folder of images; default: the dataset the model was "
+                        "trained on, else mnist")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 

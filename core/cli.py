@@ -46,6 +46,17 @@ def number(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
 
 
+def dataset_arg(text: str) -> str:
+    """A dataset's name, or a folder of images as its absolute path."""
+    from pathlib import Path
+
+    from core.datasets import DATASETS
+
+    if text not in DATASETS and Path(text).expanduser().is_dir():
+        return str(Path(text).expanduser().resolve())
+    return text
+
+
 #: Options whose name is not their setting's.
 OPTION_NAMES = {"learning_rate": "lr"}
 
@@ -104,7 +115,9 @@ def add_train_options(p, train: bool = False) -> None:
         p.add_argument("--start-from", metavar="PATH",
                        help="fine-tune: start from a saved model's weights with a fresh optimiser, "
                             "on --dataset (default mnist), at a tenth of the learning rate")
-    p.add_argument("--dataset", choices=list(DATASETS), help="default: mnist")
+    p.add_argument("--dataset", type=dataset_arg, metavar="NAME|FOLDER",
+                   help=f"{', '.join(DATASETS)}, or a folder with one subfolder of images per class "
+                        "(default: mnist)")
     add_model_options(p, default_form=None)
     p.add_argument("--recipe", choices=["cifar"],
                    help="cifar: the CIFAR tutorial's SGD, Nesterov 0.9, lr 0.1, weight decay 5e-4, step "

@@ -225,6 +225,23 @@ def _download(dataset: str) -> int:
     return EXIT_OK
 
 
+def _read_image_folder(config):
+    """A folder of images, read now so that its classes and skipped files are told first
+    (None for the other datasets: the trainer loads them)."""
+    from core.datasets import DATASETS, load_dataset
+
+    if config.dataset in DATASETS:
+        return None
+    data = load_dataset(config.dataset, val_split=config.val_split, limit=config.limit, seed=config.seed)
+    h, w, c = data.input_shape
+    err(f"Read {len(data.x_train) + len(data.x_val) + len(data.x_test):,} images of {config.dataset} at {h}×{w}"
+        f"{' colour' if c == 3 else ' grey'}, classes {', '.join(data.info.class_names)}; "
+        f"{len(data.x_test):,} held out for the test")
+    if data.skipped:
+        err(f"note: {data.skipped} file(s) could not be read as images and were skipped")
+    return data
+
+
 def cmd_train(args) -> int:
     from core.datasets import DatasetUnavailableError, get_dataset_info
     from core.modelio import ModelFileError, build_metadata, save_model
@@ -283,7 +300,8 @@ def cmd_train(args) -> int:
                  f"{config.batch_size}, lr {info['learning_rate']:g}" + (" (scaled)" if config.scale_lr else ""))
 
     try:
-        result = run_training(config, on_batch=events.batch if events else progress.batch,
+        data = _read_image_folder(config)
+        result = run_training(config, data=data, on_batch=events.batch if events else progress.batch,
                               on_epoch=events.epoch(progress.epoch) if events else progress.epoch,
                               should_stop=stop.is_set, on_start=started)
     except (SettingsError, DatasetUnavailableError, TrainingDiverged, TrainingOutOfMemory, WorkerFailure) as e:

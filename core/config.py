@@ -181,7 +181,16 @@ class TrainConfig:
         if self.form not in ("reference", "compact"):
             errors["form"] = f"must be 'reference' or 'compact', not {self.form!r}"
         if self.dataset not in DATASETS:
-            errors["dataset"] = f"unknown dataset {self.dataset!r}; choose one of {', '.join(DATASETS)}"
+            from core.datasets import availability
+            from core.folder_dataset import is_image_folder
+
+            if isinstance(self.dataset, str) and is_image_folder(self.dataset):
+                problem = availability(self.dataset)
+                if problem:
+                    errors["dataset"] = f"cannot be used: {problem}"
+            else:
+                errors["dataset"] = (f"unknown dataset {self.dataset!r}; choose one of {', '.join(DATASETS)}, "
+                                     "or a folder with one subfolder of images per class")
         integer("epochs", 1, 1000)
         integer("batch_size", 1, 65536)
         if self.optimizer not in OPTIMIZERS:

@@ -96,7 +96,10 @@ class DatasetInfo:
 def augmented_by_default(name: str) -> bool:
     """Digits (strokes, shifts, rotations) and colour photos (crops and flips) train with
     augmentation by default; other datasets without."""
-    info = DATASETS.get(name)
+    try:
+        info = get_dataset_info(name)
+    except ValueError:
+        return False
     return info is not None and (is_digit_dataset(name) or info.input_shape[-1] == 3)
 
 
@@ -142,6 +145,7 @@ class Dataset:
     y_val: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
+    skipped: int = 0  # files that could not be read (a folder of images)
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
@@ -153,14 +157,60 @@ class Dataset:
 
 
 def get_dataset_info(dataset_id: str) -> DatasetInfo:
-    """Returns the description of a dataset id such as ``"mnist"``."""
-    try:
+    """Returns the description of a dataset id such as ``"mnist"``, or of a folder of
+    images (its path: see :mod:`core.folder_dataset`).
+
+    Raises:
+        ValueError: an unknown name, or a folder that cannot be a dataset (the message
+            says why).
+    """
+    if dataset_id in DATASETS:
         return DATASETS[dataset_id]
-    except KeyError:
-        raise ValueError(
-            f"Unknown dataset. Expected one of {', '.join(DATASETS)}. "
-            f"Received: dataset={dataset_id!r}"
-        ) from None
+    from core.folder_dataset import is_image_folder
+
+    if isinstance(dataset_id, str) and is_image_folder(dataset_id):
+        scan = folder_scan(dataset_id)
+        counts = scan.counts()
+        return DatasetInfo(
+            str(scan.root), scan.root.name, scan.input_shape, tuple(scan.class_names),
+            f"{len(scan.files):,} images in {len(counts)} classes from {scan.root} ("
+            + ", ".join(f"{name}: {n}" for name, n in counts.items()) + ")",
+            train_size=len(scan.files) - sum(int(round(n * _test_share())) for n in counts.values()),
+        )
+    raise ValueError(
+        f"Unknown dataset. Expected one of {', '.join(DATASETS)}, or a folder of images. "
+        f"Received: dataset={dataset_id!r}"
+    )
+
+
+def _test_share() -> float:
+    from core.folder_dataset import TEST_SPLIT
+
+    return TEST_SPLIT
+
+
+_SCANS: dict = {}
+
+
+def folder_scan(path: str):
+    """The scan of a folder of images, kept while the folder is unchanged.
+
+    Raises:
+        core.folder_dataset.FolderDatasetError: the folder cannot be a dataset.
+    """
+    from core.folder_dataset import scan_folder
+
+    root = Path(path).expanduser()
+    try:
+        stamp = (root.stat().st_mtime, tuple(sorted((p.name, p.stat().st_mtime) for p in root.iterdir())))
+    except OSError:
+        stamp = None
+    cached = _SCANS.get(str(root))
+    if cached is not None and stamp is not None and cached[0] == stamp:
+        return cached[1]
+    scan = scan_folder(root)
+    _SCANS[str(root)] = (stamp, scan)
+    return scan
 
 
 def availability(dataset_id: str) -> str | None:
@@ -168,6 +218,14 @@ def availability(dataset_id: str) -> str | None:
 
     Only checks that the files exist, so it is cheap enough for the UI thread.
     """
+    from core.folder_dataset import FolderDatasetError, is_image_folder
+
+    if dataset_id not in DATASETS and is_image_folder(dataset_id):
+        try:
+            folder_scan(dataset_id)
+        except FolderDatasetError as e:
+            return str(e)
+        return None
     get_dataset_info(dataset_id)
     if dataset_id == "my_digits":
         from core.my_digits import availability as my_digits_availability
@@ -258,6 +316,20 @@ def _load_arrays(dataset_id: str) -> dict[str, np.ndarray]:
     return {key: read_idx(folder / name) for key, name in FASHION_FILES.items()}
 
 
+def _load_folder(info: DatasetInfo, val_split: float, limit: int | None, seed: int) -> "Dataset":
+    from core.folder_dataset import FolderDatasetError, load_folder
+
+    try:
+        x, y, x_test, y_test, skipped = load_folder(folder_scan(info.id), seed=seed, limit=limit)
+    except FolderDatasetError as e:
+        raise DatasetUnavailableError(str(e)) from e
+    order = np.random.default_rng(seed).permutation(len(x))
+    n_val = int(round(len(order) * val_split))
+    val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
+    return Dataset(info=info, x_train=x[train], y_train=y[train], x_val=x[val], y_val=y[val],
+                   x_test=x_test, y_test=y_test, skipped=skipped)
+
+
 def _read_cifar10(folder: Path) -> dict[str, np.ndarray]:
     """The batches as Keras's own reader reads them (``keras.datasets.cifar.load_batch``),
     channels last."""
@@ -330,6 +402,8 @@ def load_dataset(
         raise ValueError(f"val_split must be between 0 and 0.5. Received: val_split={val_split}")
     if limit is not None and limit < 2:
         raise ValueError(f"limit must be at least 2. Received: limit={limit}")
+    if dataset_id not in DATASETS:  # a folder of images
+        return _load_folder(info, val_split, limit, seed)
     if dataset_id == "my_digits":
         from core.my_digits import mixed_dataset
 

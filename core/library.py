@@ -155,6 +155,7 @@ def run_name(metadata: dict, when: _dt.datetime | None = None) -> str:
     when = when or _dt.datetime.now()
     arch = str(metadata.get("arch") or "model")
     dataset = str(metadata.get("dataset") or "")
+    dataset = Path(dataset).name if ("/" in dataset or os.sep in dataset) else dataset  # a folder of images
     stem = "-".join(p for p in (arch, dataset, when.strftime("%Y%m%d-%H%M%S")) if p)
     return _safe(stem)
 

@@ -113,8 +113,11 @@ class TrainingPanel(QGroupBox):
             self, "&More settings", "Ctrl+M",
             lambda: self.settings.set_advanced_visible(not self.settings.advanced.isVisible()),
             "Show or hide momentum, weight decay, warm-up, augmentation, early stopping and more.")
+        self.add_folder_action = make_action(
+            self, "Add image &folder…", None, self.add_image_folder,
+            "Train on your own images: a folder with one subfolder of images per class.")
         self.actions_for_menu = [self.start_action, self.stop_action, self.pause_action, None,
-                                 self.reset_action, self.more_action]
+                                 self.reset_action, self.more_action, self.add_folder_action]
 
         self.start_button.clicked.connect(self.start_training)
         self.stop_button.clicked.connect(self.stop_training)
@@ -152,6 +155,32 @@ class TrainingPanel(QGroupBox):
             self.status.emit("Fix the settings marked in red first.", 6000)
             return
         self.train(self.settings.config())
+
+    def add_image_folder(self) -> None:
+        """Train ▸ Add image folder…: checks the folder, says what it holds (or why it cannot
+        be a dataset), and picks it in the dataset list."""
+        from gui.files import ask_folder
+
+        path = ask_folder(self, "A folder with one subfolder of images per class")
+        if path:
+            self.add_image_folder_at(path)
+
+    def add_image_folder_at(self, path: str) -> bool:
+        from core.datasets import folder_scan, get_dataset_info
+        from core.folder_dataset import FolderDatasetError
+
+        path = str(Path(path).resolve())
+        try:
+            folder_scan(path)
+        except FolderDatasetError as e:
+            warn(self, "This folder cannot be a dataset", str(e))
+            return False
+        self.settings.dataset.add_folder(path)
+        info = get_dataset_info(path)
+        h, w, c = info.input_shape
+        self.status.emit(f"Added {info.description}; read at {h}×{w}{' colour' if c == 3 else ' grey'}. "
+                         "Start trains on it.", 8000)
+        return True
 
     def train(self, config, data=None, confirmed: bool = False) -> bool:
         """Starts training with ``config`` (and an already loaded dataset); False if refused.

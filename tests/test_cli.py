@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -291,3 +292,26 @@ def test_train_recipe_cifar_uses_the_tutorials_settings(tmp_path, monkeypatch, c
                       "--no-library"]) == 0
     err = capsys.readouterr().err
     assert "batch 128, sgd lr 0.05 (step)" in err  # the recipe, and --lr over it
+
+
+def test_train_on_a_folder_of_images_and_predict_by_class_name(tmp_path, monkeypatch, capsys):
+    import main
+    from core.modelio import read_metadata
+    from tests.folders import SHAPES, write_image_folder
+
+    monkeypatch.setenv("CNN_STUDIO_LIBRARY", str(tmp_path / "library"))
+    root = write_image_folder(tmp_path / "shapes", per_class=20)
+    (root / "square" / "broken.png").write_bytes(b"not an image")
+    monkeypatch.chdir(tmp_path)
+    assert main.main(["train", "lenet5", "--dataset", "shapes", "--epochs", "1", "--json"]) == 0  # a relative path
+    out, err = capsys.readouterr()
+    assert "classes circle, cross, square" in err and "1 file(s) could not be read" in err
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["dataset"] == str(root)
+    record = read_metadata(result["library_path"])
+    assert record["dataset"] == str(root) and record["class_names"] == list(SHAPES)
+    assert record["input_shape"] == [48, 48, 3] and "shapes" in Path(result["library_path"]).name
+    assert main.main(["predict", "--model", result["library_path"], str(root / "circle" / "1.png")]) == 0
+    assert capsys.readouterr().out.split(": ")[1].split(" (")[0] in SHAPES
+    assert main.main(["train", "lenet5", "--dataset", str(tmp_path / "nothing-here"), "--epochs", "1"]) == 2
+    assert "nothing-here is not a folder" in capsys.readouterr().err

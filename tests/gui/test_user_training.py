@@ -230,3 +230,27 @@ def test_cifar10_from_the_keras_cache_trains_and_is_evaluated_with_its_class_nam
 
     shown_names = [n for n in CIFAR10_CLASS_NAMES if f"{n}: " in window.evaluation.summary.text()]
     assert len(shown_names) >= 5  # per-class results by name (the classes the 40 test images have)
+
+
+def test_train_add_image_folder_trains_on_ones_own_images(window, qtbot, dialogs, tmp_path):
+    from core.folder_dataset import remembered_folders
+    from tests.folders import write_image_folder
+    from tests.gui.userpath import message_boxes, trigger
+
+    bad = tmp_path / "one class"
+    write_image_folder(bad, per_class=3, classes=("cats",))
+    dialogs.folder = str(bad)
+    trigger(window, "Train > Add image folder")
+    assert any("a classifier needs two or more" in text for text in message_boxes(window))
+    root = write_image_folder(tmp_path / "shapes", per_class=20)
+    dialogs.folder = str(root)
+    trigger(window, "Train > Add image folder")
+    datasets = field(window.settings, "Dataset")
+    assert datasets.currentText() == "shapes (folder)" and datasets.currentData() == str(root)
+    assert "60 images in 3 classes" in window.statusBar().currentMessage()
+    assert str(root) in remembered_folders() and window.settings.augment.isChecked()  # colour: crops, flips
+    quick_settings(qtbot, window, epochs="1", images="0", batch="16")
+    with qtbot.waitSignal(window.training_finished, timeout=120_000) as finished:
+        click_button(qtbot, window, "Start training")
+    assert finished.args[0]["dataset"] == str(root)
+    assert finished.args[0]["metadata"]["class_names"] == ["circle", "cross", "square"]

@@ -1,0 +1,46 @@
+"""A folder of images as a dataset: classes from the subfolders, the input shape from the
+images, unreadable files skipped and counted, bad folders refused with the reason."""
+
+import numpy as np
+import pytest
+
+from core.config import TrainConfig
+from core.datasets import DatasetUnavailableError, availability, get_dataset_info, load_dataset
+from core.folder_dataset import FolderDatasetError, scan_folder
+from tests.folders import SHAPES, write_image_folder
+
+
+def test_a_folder_of_images_is_a_dataset(tmp_path):
+    root = write_image_folder(tmp_path / "shapes", per_class=20)
+    (root / "cross" / "notes.png").write_bytes(b"not an image")
+    (root / "cross" / "readme.txt").write_text("ignored: not an image file")
+    info = get_dataset_info(str(root))
+    assert info.class_names == SHAPES and info.input_shape == (48, 48, 3) and info.name == "shapes"
+    assert availability(str(root)) is None and TrainConfig(dataset=str(root)).errors() == {}
+    data = load_dataset(str(root), val_split=0.2)
+    assert data.skipped == 1 and data.x_train.dtype == np.uint8 and data.x_train.shape[1:] == (48, 48, 3)
+    assert len(data.x_test) == 9 and sorted(np.bincount(data.y_test)) == [3, 3, 3]  # 15% of every class
+    assert len(data.x_train) + len(data.x_val) + len(data.x_test) == 60
+    # RGB, not OpenCV's BGR: the white paper stays white, the ink keeps its colour.
+    assert tuple(data.x_test[0, 0, 0]) == (255, 255, 255)
+
+
+def test_grey_images_are_read_with_one_channel(tmp_path):
+    root = write_image_folder(tmp_path / "grey", per_class=6, size=20, colour=False)
+    assert get_dataset_info(str(root)).input_shape == (20, 20, 1)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda root: write_image_folder(root, classes=("only",)), "a classifier needs two or more"),
+    (lambda root: (write_image_folder(root, per_class=3), (root / "empty").mkdir()), "hold no images"),
+    (lambda root: None, "is not a folder"),
+])
+def test_bad_folders_are_refused_with_the_reason(tmp_path, make, message):
+    root = tmp_path / "data"
+    make(root)
+    with pytest.raises(FolderDatasetError, match=message):
+        scan_folder(root)
+    assert message in availability(str(root))
+    assert message in TrainConfig(dataset=str(root)).errors()["dataset"]
+    with pytest.raises((DatasetUnavailableError, ValueError)):
+        load_dataset(str(root))
