@@ -64,7 +64,9 @@ def test_runs_saved_in_the_same_second_get_their_own_files(tmp_path):
     model = build_model("mlp")
     paths = [save_run(model, {"arch": "mlp", "dataset": "mnist"}, tmp_path) for _ in range(3)]
     assert len(set(paths)) == 3 and all(p.exists() for p in paths)
-    assert run_name({"arch": "mlp", "dataset": "a b/c"}).startswith("mlp-a_b_c-")
+    assert run_name({"arch": "mlp", "dataset": "a b:c"}).startswith("mlp-a_b_c-")  # safe in a file name
+    # a folder of images is named by its last part, made safe too
+    assert run_name({"arch": "mlp", "dataset": "/home/me/my photos"}).startswith("mlp-my_photos-")
 
 
 @pytest.mark.parametrize("name, content, reason", [
