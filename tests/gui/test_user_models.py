@@ -168,7 +168,9 @@ def test_continue_training_and_fine_tune_from_the_models_tab(window, qtbot, smal
     assert window.plots.val_x == [1.0, 2.0, 3.0] and max(window.plots.train_x) == pytest.approx(3.0)
     newest = list_models(folder)[0]
     assert newest.metadata["resumed_after"] == 2 and newest.metadata["config"]["resume"] == first.library_path
-    # Fine-tune the first run on a few MNIST images, at a tenth of its learning rate.
+    # Fine-tune the first run on a few MNIST images, at a tenth of its learning rate (once
+    # the training thread has ended, as a person waits for the buttons to come back).
+    qtbot.waitUntil(lambda: window.train_thread is None, timeout=10_000)
     open_tab(qtbot, window.tabs, "Models")
     view.refresh()
     click_row(qtbot, view, name)
