@@ -166,7 +166,7 @@ def get_dataset_info(dataset_id: str) -> DatasetInfo:
     """
     if dataset_id in DATASETS:
         return DATASETS[dataset_id]
-    from core.folder_dataset import is_image_folder
+    from core.folder_dataset import TEST_SPLIT, is_image_folder
 
     if isinstance(dataset_id, str) and is_image_folder(dataset_id):
         scan = folder_scan(dataset_id)
@@ -175,18 +175,12 @@ def get_dataset_info(dataset_id: str) -> DatasetInfo:
             str(scan.root), scan.root.name, scan.input_shape, tuple(scan.class_names),
             f"{len(scan.files):,} images in {len(counts)} classes from {scan.root} ("
             + ", ".join(f"{name}: {n}" for name, n in counts.items()) + ")",
-            train_size=len(scan.files) - sum(int(round(n * _test_share())) for n in counts.values()),
+            train_size=len(scan.files) - sum(int(round(n * TEST_SPLIT)) for n in counts.values()),
         )
     raise ValueError(
         f"Unknown dataset. Expected one of {', '.join(DATASETS)}, or a folder of images. "
         f"Received: dataset={dataset_id!r}"
     )
-
-
-def _test_share() -> float:
-    from core.folder_dataset import TEST_SPLIT
-
-    return TEST_SPLIT
 
 
 _SCANS: dict = {}

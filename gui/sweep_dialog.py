@@ -21,7 +21,7 @@ from core.atomic import atomic_path, write_text_atomically
 from core.summary import format_clock
 from core.sweep import SWEEPABLE, draw_bands, label, parse_param
 from gui.files import ask_save
-from gui.threads import pin_python_thread_state
+from gui.threads import run_reported
 
 COLUMNS = ("Combination", "Runs", "Test accuracy", "Best validation loss", "Seconds per epoch")
 
@@ -45,31 +45,25 @@ class SweepWorker(QObject):
 
     @Slot()
     def run(self) -> None:
-        pin_python_thread_state()
-        try:
-            from core.datasets import get_dataset_info
-            from core.device import graph_lock
-            from core.library import finish_run
-            from core.sweep import run_sweep, verdicts
+        run_reported(self._run, self.failed, self.finished, "Sweep failed")
 
-            names = get_dataset_info(self.config.dataset).class_names
+    def _run(self) -> None:
+        from core.datasets import get_dataset_info
+        from core.device import graph_lock
+        from core.library import finish_run
+        from core.sweep import run_sweep, verdicts
 
-            def on_result(params, seed, result):
-                if self.library_folder:
-                    finish_run(result, names, self.library_folder, lock=graph_lock,
-                               extra={"sweep": {"id": self.sweep_id, "params": params, "seed": seed}})
+        names = get_dataset_info(self.config.dataset).class_names
 
-            combos = run_sweep(self.config, self.params, self.seeds, should_stop=self._stop.is_set,
-                               on_run=lambda k, total, p, seed: self.run_started.emit(k, total, f"{label(p)}, seed {seed}"),
-                               on_result=on_result)
-            self.returned.emit([c.summary() for c in combos], verdicts(combos))
-        except Exception as e:  # reported in the dialog, never raised into Qt
-            from gui.training_worker import describe_failure, log
+        def on_result(params, seed, result):
+            if self.library_folder:
+                finish_run(result, names, self.library_folder, lock=graph_lock,
+                           extra={"sweep": {"id": self.sweep_id, "params": params, "seed": seed}})
 
-            log.exception("Sweep failed")
-            self.failed.emit(describe_failure(e))
-        finally:
-            self.finished.emit()
+        combos = run_sweep(self.config, self.params, self.seeds, should_stop=self._stop.is_set,
+                           on_run=lambda k, total, p, seed: self.run_started.emit(k, total, f"{label(p)}, seed {seed}"),
+                           on_result=on_result)
+        self.returned.emit([c.summary() for c in combos], verdicts(combos))
 
 
 class SweepDialog(QDialog):

@@ -1,4 +1,5 @@
-"""Python thread state for the Qt threads that run TensorFlow."""
+"""What every worker thread that runs TensorFlow needs: one Python thread state for the
+thread's life, and a job whose failure is logged and reported, never raised into Qt."""
 
 from __future__ import annotations
 
@@ -24,3 +25,18 @@ def pin_python_thread_state() -> None:
     ctypes.pythonapi.PyGILState_Ensure.restype = ctypes.c_int
     ctypes.pythonapi.PyGILState_Ensure()
     _pinned.done = True
+
+
+def run_reported(job, failed, finished, what: str) -> None:
+    """Runs a worker's ``job()`` in its thread: an exception goes to the log and, as a
+    message for the user, to the ``failed`` signal; ``finished`` is emitted last, always."""
+    from gui.training_worker import describe_failure, log
+
+    pin_python_thread_state()
+    try:
+        job()
+    except Exception as e:  # reported to the user, never raised into Qt
+        log.exception(what)
+        failed.emit(describe_failure(e))
+    finally:
+        finished.emit()

@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal, Slot
 
 from core.config import TrainConfig
-from gui.threads import pin_python_thread_state
+from gui.threads import run_reported
 
 log = logging.getLogger("cnn_studio")
 
@@ -100,14 +100,7 @@ class TrainingWorker(QObject):
 
     @Slot()
     def run(self):
-        pin_python_thread_state()
-        try:
-            self._run()
-        except Exception as e:  # reported to the user, never raised into Qt
-            log.exception("Training failed")
-            self.failed.emit(describe_failure(e))
-        finally:
-            self.finished.emit()
+        run_reported(self._run, self.failed, self.finished, "Training failed")
 
     def _run(self):
         from core.datasets import load_dataset
