@@ -139,7 +139,7 @@ class TrainConfig:
             values.update(RECIPES[recipe][1])
         values.update({k: v for k, v in overrides.items() if v is not None})
         if overrides.get("warmup") is None and isinstance(values["epochs"], int):
-            values["warmup"] = max(0, min(d.warmup, values["epochs"] - 1))
+            values["warmup"] = max(0, min(values["warmup"], values["epochs"] - 1))
         return cls(**values)
 
     def model_options(self) -> dict:

@@ -157,11 +157,13 @@ def test_the_cifar_recipe_fills_in_the_tutorials_settings(window, qtbot):
     panel = window.settings
     if not panel.advanced.isVisible():
         click(qtbot, button(panel, "More settings"))
+    choose(qtbot, field(panel, "Recipe"), "CIFAR tutorial recipe")  # LeNet-5's own warm-up goes too
+    assert panel.config().warmup == 0
     choose(qtbot, field(panel, "Architecture"), "ResNet-18")
     choose(qtbot, field(panel, "Recipe"), "CIFAR tutorial recipe")
     config = panel.config()
     assert (config.optimizer, config.learning_rate, config.momentum, config.nesterov, config.weight_decay,
-            config.schedule, config.batch_size) == ("sgd", 0.1, 0.9, True, 5e-4, "step", 128)
+            config.schedule, config.batch_size, config.warmup) == ("sgd", 0.1, 0.9, True, 5e-4, "step", 128, 0)
     assert panel.momentum.isEnabled() and panel.check()
     choose(qtbot, field(panel, "Recipe"), "The architecture's defaults")
     assert panel.config().optimizer == "adam" and panel.config().weight_decay == 0
