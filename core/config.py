@@ -83,6 +83,11 @@ class TrainConfig:
             :mod:`core.resume`); the other settings must be that run's.
         start_from: a model file whose weights the run starts from, with a fresh
             optimiser (fine-tuning, on any dataset of the same image shape).
+        input_stats: the per-channel mean and standard deviation of the training pixels,
+            ``[[means…], [stds…]]``, with which the model standardises colour images. A colour
+            run sets them from its training images when it starts (see :func:`run_training`);
+            they are saved with the run, so a resumed run and every copy of the model use the
+            same ones.
     """
 
     arch: str = "lenet5"
@@ -115,6 +120,7 @@ class TrainConfig:
     scale_lr: bool = False
     resume: str | None = None
     start_from: str | None = None
+    input_stats: list | None = None
 
     @classmethod
     def for_arch(cls, arch: str, recipe: str | None = None, **overrides) -> "TrainConfig":
@@ -150,6 +156,8 @@ class TrainConfig:
         options = dict(self.options)
         if self.arch in ARCHITECTURES and "aux" in ARCHITECTURES[self.arch].options:
             options["aux"] = True
+        if self.input_stats is not None:
+            options["input_stats"] = self.input_stats
         return {"form": self.form, **options}
 
     def errors(self) -> dict[str, str]:
@@ -246,6 +254,13 @@ class TrainConfig:
                 errors[name] = f"must be a model file (.keras), not {value!r}"
             elif not Path(value).expanduser().is_file():
                 errors[name] = f"names no file: {value}"
+        if self.input_stats is not None and not (
+                isinstance(self.input_stats, (list, tuple)) and len(self.input_stats) == 2
+                and all(isinstance(part, (list, tuple)) and len(part) == len(self.input_stats[0]) >= 1
+                        for part in self.input_stats)
+                and all(isinstance(v, (int, float)) and math.isfinite(v) for v in self.input_stats[0])
+                and all(isinstance(v, (int, float)) and 0 < v < math.inf for v in self.input_stats[1])):
+            errors["input_stats"] = f"must be [[means…], [positive standard deviations…]], not {self.input_stats!r}"
         if self.resume and self.start_from:
             errors["start_from"] = "cannot be used with resume: a run either goes on or starts from weights"
         if "checkpoint" not in errors and self.checkpoint and not self.checkpoint.endswith(".keras"):

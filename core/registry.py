@@ -169,7 +169,8 @@ def default_input(arch_id: str, form: str = "reference") -> tuple[int, int, int]
     return get_arch(arch_id).reference_input if form == "reference" else COMPACT_INPUT
 
 
-def build_model(arch_id: str, input_shape=None, classes: int = 10, form: str = "reference", **options):
+def build_model(arch_id: str, input_shape=None, classes: int = 10, form: str = "reference",
+                input_stats=None, **options):
     """Builds a fresh, uncompiled Keras model of the given architecture.
 
     Args:
@@ -179,6 +180,9 @@ def build_model(arch_id: str, input_shape=None, classes: int = 10, form: str = "
         classes: number of output classes, at least 2.
         form: ``"reference"`` (as the paper) or ``"compact"`` (small enough to train on
             a CPU in minutes).
+        input_stats: ``[[means…], [stds…]]`` of the training pixels per channel: the model
+            standardises its input with them (see :func:`core.models.common.standardize_input`);
+            None keeps the architecture's own rescaling.
         **options: the architecture's own options (see :attr:`ArchInfo.options`).
 
     Raises:
@@ -199,8 +203,13 @@ def build_model(arch_id: str, input_shape=None, classes: int = 10, form: str = "
         raise ValueError(f"classes must be an integer from 2 to 100000. Received: classes={classes!r}")
     module_name, function_name = info.factory.split(":")
     factory = getattr(importlib.import_module(module_name), function_name)
-    return factory(input_shape=shape, classes=classes, normalization=info.normalization, form=form,
-                   **options)
+    model = factory(input_shape=shape, classes=classes, normalization=info.normalization, form=form,
+                    **options)
+    if input_stats is not None:
+        from core.models.common import standardize_input
+
+        standardize_input(model, input_stats)
+    return model
 
 
 def inference_model(model):

@@ -423,6 +423,11 @@ def run_training(
         raise SettingsError({"mixed_precision": str(e)}) from e
     import keras
 
+    if config.input_stats is None and data.input_shape[-1] == 3 and not config.resume:
+        from core.models.common import pixel_statistics
+
+        # Colour photos: each channel standardised with the training images' statistics.
+        config.input_stats = pixel_statistics(data.x_train, seed=config.seed)
     keras.utils.set_random_seed(config.seed)  # the initial weights too
     plain = None
     if config.strategy == "multiworker":

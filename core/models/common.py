@@ -45,6 +45,38 @@ def model_input(input_shape, normalization: str, min_size: int = 1, resize_to: i
     return inputs, x
 
 
+def pixel_statistics(images, sample: int = 10_000, seed: int = 0) -> list[list[float]]:
+    """Per-channel mean and standard deviation of ``uint8`` images ``(N, H, W, C)``, in
+    pixel units, from at most ``sample`` of them: ``[[means…], [stds…]]``."""
+    import numpy as np
+
+    images = np.asarray(images)
+    if len(images) > sample:
+        images = images[np.sort(np.random.default_rng(seed).choice(len(images), sample, replace=False))]
+    pixels = images.reshape(-1, images.shape[-1]).astype(np.float64)
+    return [pixels.mean(axis=0).tolist(), np.maximum(pixels.std(axis=0), 1.0).tolist()]
+
+
+def standardize_input(model, stats) -> None:
+    """Makes a freshly built model standardise each channel, ``(x - mean) / std``, in its
+    ``rescaling`` layer, so that the saved model carries the statistics (in its config) and
+    every caller still feeds raw pixels.
+
+    Must be called before the model is compiled or called (its graph is not traced yet).
+
+    Raises:
+        ValueError: statistics that do not match the model's channels.
+    """
+    mean, std = (list(map(float, part)) for part in stats)
+    channels = int(model.inputs[0].shape[-1])
+    if len(mean) != channels or len(std) != channels or min(std) <= 0:
+        raise ValueError(f"input statistics must hold {channels} means and {channels} positive standard "
+                         f"deviations. Received: {stats!r}")
+    layer = model.get_layer("rescaling")
+    layer.scale = [1.0 / s for s in std]
+    layer.offset = [-m / s for m, s in zip(mean, std)]
+
+
 def classifier(x, classes: int, name: str = "predictions"):
     """An output layer: softmax kept in float32 (safe under mixed precision)."""
     return layers.Dense(classes, activation="softmax", dtype="float32", name=name)(x)

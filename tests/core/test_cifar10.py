@@ -77,3 +77,31 @@ def test_the_cli_trains_on_cifar10_and_names_its_classes(keras_home, monkeypatch
 
     record = read_metadata(result["library_path"])
     assert record["class_names"] == list(CIFAR10_CLASS_NAMES) and record["input_shape"] == [32, 32, 3]
+    # Colour photos: the saved model standardises each channel with the training pixels'
+    # statistics, and takes raw pixels like every other model.
+    mean, std = record["config"]["input_stats"]
+    assert len(mean) == len(std) == 3
+    import keras
+
+    model = keras.saving.load_model(result["library_path"], compile=False)
+    rescaling = model.get_layer("rescaling")
+    assert np.allclose(rescaling.scale, [1 / s for s in std])
+    assert np.allclose(rescaling.offset, [-m / s for m, s in zip(mean, std)])
+
+
+def test_pixel_statistics_standardise_each_channel():
+    import keras
+
+    from core.models.common import pixel_statistics
+    from core.registry import build_model
+
+    rng = np.random.default_rng(0)
+    images = np.stack([rng.normal(loc, scale, (40, 8, 8)) for loc, scale in ((200, 10), (50, 30), (128, 60))],
+                      axis=-1).clip(0, 255).astype(np.uint8)
+    stats = pixel_statistics(images)
+    model = build_model("mlp", (8, 8, 3), 10, form="compact", input_stats=stats)
+    out = keras.Model(model.inputs, model.get_layer("rescaling").output)(images.astype("float32"))
+    out = np.asarray(out).reshape(-1, 3)
+    assert np.allclose(out.mean(axis=0), 0, atol=1e-3) and np.allclose(out.std(axis=0), 1, atol=1e-3)
+    with pytest.raises(ValueError, match="Received"):
+        build_model("mlp", (8, 8, 3), 10, form="compact", input_stats=[[1, 2], [1, 1]])
