@@ -229,8 +229,8 @@ def availability(dataset_id: str) -> str | None:
         if find_cifar10() is not None:
             return None
         return (
-            "CIFAR-10 is not in Keras's cache. Download it (170 MB) with "
-            "'main.py train --dataset cifar10 --download', or put the "
+            "CIFAR-10 is not in Keras's cache. Download it (170 MB) with Train ▸ Download CIFAR-10… in the "
+            "window or 'main.py train --dataset cifar10 --download', or put the "
             f"extracted '{CIFAR10_FOLDER}' folder of cifar-10-python.tar.gz (from "
             f"{CIFAR10_ORIGIN}) in {keras_datasets_dir() / CIFAR10_TARGET}."
         )
@@ -343,26 +343,44 @@ def _read_cifar10(folder: Path) -> dict[str, np.ndarray]:
             "y_test": np.asarray(y_test)}
 
 
-def download_cifar10() -> Path:
-    """Fetches CIFAR-10 into Keras's cache with Keras's own ``get_file`` (its progress bar,
-    its checksum, its extraction), exactly as ``keras.datasets.cifar10.load_data()`` does.
+def download_cifar10(on_progress=None, should_stop=None) -> Path:
+    """Fetches CIFAR-10 into Keras's cache with Keras's own ``get_file`` (its checksum, its
+    extraction), exactly where ``keras.datasets.cifar10.load_data()`` puts it.
+
+    The transfer can be cancelled and goes on where an earlier one stopped (see
+    :mod:`core.download`); Keras's own progress bar is printed too.
+
+    Args:
+        on_progress: called with (bytes so far, total bytes or -1) as they arrive, in this
+            thread; then checking and unpacking take a few seconds more.
+        should_stop: polled between chunks; True cancels.
 
     Raises:
+        core.download.DownloadCancelled: ``should_stop()`` returned True.
         DatasetUnavailableError: the download failed (no network, say); the message says
             where to put the files by hand.
     """
     import keras
 
+    from core.download import DownloadCancelled, resumable_transfers
+
     try:
-        keras.utils.get_file(fname=CIFAR10_TARGET, origin=CIFAR10_ORIGIN, extract=True,
-                             file_hash=CIFAR10_SHA256)
+        keras_datasets_dir().mkdir(parents=True, exist_ok=True)  # else get_file falls back to /tmp
+        with resumable_transfers(on_progress, should_stop):
+            # The cache named explicitly: Keras reads KERAS_HOME once, at import.
+            keras.utils.get_file(fname=CIFAR10_TARGET, origin=CIFAR10_ORIGIN, extract=True,
+                                 file_hash=CIFAR10_SHA256, cache_dir=str(keras_datasets_dir().parent),
+                                 cache_subdir=keras_datasets_dir().name)
+    except DownloadCancelled:
+        raise
     except BaseException as e:  # no network, a proxy, a full disk, Ctrl+C…
         if isinstance(e, KeyboardInterrupt):
             raise
         raise DatasetUnavailableError(
-            f"CIFAR-10 could not be downloaded ({type(e).__name__}: {str(e)[:200]}). Check the network, "
-            f"or download {CIFAR10_ORIGIN} yourself and extract it into "
-            f"{keras_datasets_dir() / CIFAR10_TARGET} (it holds the '{CIFAR10_FOLDER}' folder).") from e
+            f"CIFAR-10 could not be downloaded ({type(e).__name__}: {str(e)[:200]}). Check the network and "
+            f"try again (a download goes on where the last one stopped), or download {CIFAR10_ORIGIN} "
+            f"yourself and extract it into {keras_datasets_dir() / CIFAR10_TARGET} (it holds the "
+            f"'{CIFAR10_FOLDER}' folder).") from e
     folder = find_cifar10()
     if folder is None:
         raise DatasetUnavailableError(f"The download finished but {cifar10_dirs()[0]} holds no CIFAR-10 batches.")

@@ -36,6 +36,7 @@ class SettingsPanel(SettingsDefaults, QWidget):
     arch_changed = Signal(str)
     validity_changed = Signal(bool)
     submitted = Signal()  # Enter pressed in a field: start training, as the default button would
+    download_requested = Signal()  # the Download… button beside CIFAR-10 when it is missing
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -51,6 +52,15 @@ class SettingsPanel(SettingsDefaults, QWidget):
                              "minutes on a CPU. Reference: exactly as published (inputs resized to "
                              "its size), which may take hours per epoch without a GPU.")
         self.dataset = DatasetBox()
+        self.download_button = QPushButton("Download…")
+        self.download_button.setToolTip("Download CIFAR-10 (170 MB) into Keras's cache, with progress and Cancel.")
+        self.download_button.clicked.connect(self.download_requested)
+        self.download_button.hide()
+        dataset_row = QWidget()
+        row = QHBoxLayout(dataset_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.dataset, 1)
+        row.addWidget(self.download_button)
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 1000)
         self.epochs.setToolTip("Passes over the training set.")
@@ -176,7 +186,7 @@ class SettingsPanel(SettingsDefaults, QWidget):
         self.error_labels: dict[str, QLabel] = {}
         basic = self._form((
             ("arch", "&Architecture", self.arch), ("form", "&Form", self.form),
-            ("dataset", "&Dataset", self.dataset),
+            ("dataset", "&Dataset", dataset_row),
             ("epochs", "&Epochs", self.epochs), ("batch_size", "&Batch size", self.batch_size),
             ("optimizer", "&Optimizer", self.optimizer), ("learning_rate", "&Learning rate", self.learning_rate),
             ("schedule", "Sc&hedule", self.schedule),
@@ -270,7 +280,8 @@ class SettingsPanel(SettingsDefaults, QWidget):
             box.addWidget(widget)
             box.addWidget(error)
             caption = QLabel(label)
-            caption.setBuddy(widget.findChild(QLineEdit) if type(widget) is QWidget else widget)
+            caption.setBuddy((widget.findChild(QLineEdit) or widget.findChild(QComboBox))
+                             if type(widget) is QWidget else widget)
             form.addRow(caption, box)
         return form
 
@@ -378,6 +389,7 @@ class SettingsPanel(SettingsDefaults, QWidget):
         problem = availability(config.dataset)
         if problem:
             errors["dataset"] = problem
+        self.download_button.setVisible(config.dataset == "cifar10" and bool(problem))
         if self._device_names is not None:
             found = check_on_devices(config.device, config.strategy, config.devices, config.mixed_precision,
                                      self._device_names)
@@ -408,7 +420,7 @@ class SettingsPanel(SettingsDefaults, QWidget):
         for widget in (self.arch, self.form, self.dataset, self.epochs, self.batch_size, self.optimizer,
                        self.learning_rate, self.schedule, self.weight_decay, self.warmup, self.augment,
                        self.early_stopping, self.keep_epochs, self.val_split, self.limit, self.seed, self.device,
-                       self.mixed_precision, self.tensorboard, self.browse, self.reset_button, self.strategy, self.devices, self.workers,
+                       self.mixed_precision, self.tensorboard, self.browse, self.reset_button, self.download_button, self.strategy, self.devices, self.workers,
                        self.worker_index, self.scale_lr):
             widget.setEnabled(not locked)
         self._update_enabled()

@@ -116,13 +116,18 @@ class TrainingPanel(QGroupBox):
         self.add_folder_action = make_action(
             self, "Add image &folder…", None, self.add_image_folder,
             "Train on your own images: a folder with one subfolder of images per class.")
+        self.download_action = make_action(
+            self, "&Download CIFAR-10…", None, self.open_download_dialog,
+            "Fetch CIFAR-10 (170 MB of colour photos) into Keras's cache, with progress and Cancel.")
         self.actions_for_menu = [self.start_action, self.stop_action, self.pause_action, None,
-                                 self.reset_action, self.more_action, self.add_folder_action]
+                                 self.reset_action, self.more_action, self.add_folder_action, self.download_action]
+        self.download_dialog = None
 
         self.start_button.clicked.connect(self.start_training)
         self.stop_button.clicked.connect(self.stop_training)
         self.pause_button.clicked.connect(self.toggle_pause)
         self.settings.submitted.connect(self.start_training)
+        self.settings.download_requested.connect(self.open_download_dialog)
         self.settings.validity_changed.connect(self._update_buttons)
         self._update_buttons()
 
@@ -164,6 +169,27 @@ class TrainingPanel(QGroupBox):
         path = ask_folder(self, "A folder with one subfolder of images per class")
         if path:
             self.add_image_folder_at(path)
+
+    def open_download_dialog(self) -> None:
+        """Train ▸ Download CIFAR-10… (and Download… beside the dataset): says the size and
+        the place, and downloads only when the user clicks Download."""
+        from gui.download_dialog import DownloadDialog
+
+        if self.download_dialog is None:
+            self.download_dialog = DownloadDialog(self)
+            self.download_dialog.downloaded.connect(self._on_cifar10_downloaded)
+        elif not self.download_dialog.running:
+            self.download_dialog.refresh()
+        self.download_dialog.show()
+        self.download_dialog.raise_()
+
+    def _on_cifar10_downloaded(self) -> None:
+        box = self.settings.dataset
+        box.refresh()
+        if not self.is_training:
+            box.setCurrentIndex(box.findData("cifar10"))
+        self.settings.check()
+        self.status.emit("CIFAR-10 is downloaded: pick an architecture and Start.", 8000)
 
     def add_image_folder_at(self, path: str) -> bool:
         from core.datasets import folder_scan, get_dataset_info
@@ -431,7 +457,9 @@ class TrainingPanel(QGroupBox):
         self.busy_changed.emit(False)
 
     def shutdown(self, timeout_ms: int = 5000) -> None:
-        """Ends a run at once (no test evaluation) and waits for its thread."""
+        """Ends a run at once (no test evaluation) and a download, and waits for their threads."""
+        if self.download_dialog is not None:
+            self.download_dialog.stop_and_wait(timeout_ms)
         if self.worker is not None:
             self.worker.abort()
         if self.train_thread is not None:
