@@ -135,8 +135,8 @@ def cmd_predict(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from core.datasets import DatasetUnavailableError, load_dataset
-    from core.evaluation import evaluate_classifier, mismatch
+    from core.datasets import DatasetUnavailableError
+    from core.evaluation import evaluate_classifier, mismatch, test_set
     from core.modelio import ModelFileError, load_model
 
     try:
@@ -146,7 +146,7 @@ def cmd_evaluate(args) -> int:
         return EXIT_FAILED
     dataset = args.dataset or loaded.metadata.get("dataset") or "mnist"
     try:
-        data = load_dataset(dataset, val_split=0.0)
+        data = test_set(dataset, loaded.model.inputs[0].shape[1:])
     except (DatasetUnavailableError, ValueError) as e:
         err(f"error: {e}")
         return EXIT_USAGE

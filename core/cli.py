@@ -46,6 +46,18 @@ def number(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
 
 
+def image_size_arg(text: str) -> list[int]:
+    """``64`` or ``64x48`` (height × width) as [height, width]."""
+    parts = text.lower().replace("×", "x").split("x")
+    try:
+        size = [int(p) for p in parts]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a size such as 64 or 64x48, got {text!r}") from None
+    if len(size) not in (1, 2):
+        raise argparse.ArgumentTypeError(f"expected a size such as 64 or 64x48, got {text!r}")
+    return size * 2 if len(size) == 1 else size
+
+
 def dataset_arg(text: str) -> str:
     """A dataset's name, or a folder of images as its absolute path."""
     from pathlib import Path
@@ -118,6 +130,12 @@ def add_train_options(p, train: bool = False) -> None:
     p.add_argument("--dataset", type=dataset_arg, metavar="NAME|FOLDER",
                    help=f"{', '.join(DATASETS)}, or a folder with one subfolder of images per class "
                         "(default: mnist)")
+    p.add_argument("--image-size", type=image_size_arg, metavar="HxW",
+                   help="a folder dataset: read its images at this size, e.g. 64 or 64x48 (default: "
+                        "their median size)")
+    p.add_argument("--color-mode", choices=["rgb", "grayscale"],
+                   help="a folder dataset: read its images in colour or grey (default: colour when "
+                        "any image has colour)")
     add_model_options(p, default_form=None)
     p.add_argument("--recipe", choices=["cifar"],
                    help="cifar: the CIFAR tutorial's SGD, Nesterov 0.9, lr 0.1, weight decay 5e-4, step "

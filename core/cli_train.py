@@ -87,7 +87,7 @@ def _warn_if_slow(config) -> None:
     from core.summary import estimate_training, format_seconds, summarize
 
     load_tensorflow()
-    info = get_dataset_info(config.dataset)
+    info = get_dataset_info(config.dataset, **config.dataset_options())
     options = config.model_options()
     model = build_model(config.arch, info.input_shape, len(info.class_names), **options)
     images = info.training_images(config.limit, config.val_split)
@@ -105,6 +105,7 @@ def given_settings(args) -> dict:
     """
     values = dict(
         form=args.form, dataset=args.dataset, epochs=args.epochs,
+        image_size=args.image_size, color_mode=args.color_mode,
         batch_size=args.batch_size, optimizer=args.optimizer, learning_rate=args.lr, limit=args.limit,
         momentum=args.momentum, nesterov=args.nesterov or None, weight_decay=args.weight_decay,
         schedule=args.schedule, warmup=args.warmup, augment=args.augment,
@@ -232,7 +233,8 @@ def _read_image_folder(config):
 
     if config.dataset in DATASETS:
         return None
-    data = load_dataset(config.dataset, val_split=config.val_split, limit=config.limit, seed=config.seed)
+    data = load_dataset(config.dataset, val_split=config.val_split, limit=config.limit, seed=config.seed,
+                        **config.dataset_options())
     h, w, c = data.input_shape
     err(f"Read {len(data.x_train) + len(data.x_val) + len(data.x_test):,} images of {config.dataset} at {h}×{w}"
         f"{' colour' if c == 3 else ' grey'}, classes {', '.join(data.info.class_names)}; "

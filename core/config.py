@@ -31,6 +31,11 @@ RECIPES = {
 }
 
 
+#: The largest side a folder's images may be read at (the default is at most
+#: :data:`core.folder_dataset.MAX_SIDE`).
+MAX_FOLDER_SIDE = 512
+
+
 class SettingsError(ValueError):
     """Training settings that cannot be used.
 
@@ -88,6 +93,8 @@ class TrainConfig:
             run sets them from its training images when it starts (see :func:`run_training`);
             they are saved with the run, so a resumed run and every copy of the model use the
             same ones.
+        image_size, color_mode: a folder dataset's images are read at this [height, width]
+            and in ``"rgb"`` or ``"grayscale"`` (None: chosen from the images).
     """
 
     arch: str = "lenet5"
@@ -121,6 +128,8 @@ class TrainConfig:
     resume: str | None = None
     start_from: str | None = None
     input_stats: list | None = None
+    image_size: list | None = None
+    color_mode: str | None = None
 
     @classmethod
     def for_arch(cls, arch: str, recipe: str | None = None, **overrides) -> "TrainConfig":
@@ -159,6 +168,11 @@ class TrainConfig:
         if self.input_stats is not None:
             options["input_stats"] = self.input_stats
         return {"form": self.form, **options}
+
+    def dataset_options(self) -> dict:
+        """The keyword arguments of :func:`core.datasets.load_dataset` (and
+        ``get_dataset_info``) that say how a folder's images are read."""
+        return {"image_size": self.image_size, "color_mode": self.color_mode}
 
     def errors(self) -> dict[str, str]:
         """Returns a message for every field that cannot be used (empty when all can)."""
@@ -261,6 +275,20 @@ class TrainConfig:
                 and all(isinstance(v, (int, float)) and math.isfinite(v) for v in self.input_stats[0])
                 and all(isinstance(v, (int, float)) and 0 < v < math.inf for v in self.input_stats[1])):
             errors["input_stats"] = f"must be [[means…], [positive standard deviations…]], not {self.input_stats!r}"
+        from core.datasets import COLOR_MODES
+        from core.folder_dataset import MIN_SIDE
+
+        for name in ("image_size", "color_mode"):
+            if getattr(self, name) is not None and self.dataset in DATASETS:
+                errors[name] = f"applies to a folder of images; {self.dataset} has its own"
+        if self.image_size is not None and "image_size" not in errors and not (
+                isinstance(self.image_size, (list, tuple)) and len(self.image_size) == 2
+                and all(isinstance(v, int) and not isinstance(v, bool) and MIN_SIDE <= v <= MAX_FOLDER_SIDE
+                        for v in self.image_size)):
+            errors["image_size"] = (f"must be a height and a width from {MIN_SIDE} to {MAX_FOLDER_SIDE} pixels, "
+                                    f"not {self.image_size!r}")
+        if self.color_mode is not None and "color_mode" not in errors and self.color_mode not in COLOR_MODES:
+            errors["color_mode"] = f"must be one of {', '.join(COLOR_MODES)}, not {self.color_mode!r}"
         if self.resume and self.start_from:
             errors["start_from"] = "cannot be used with resume: a run either goes on or starts from weights"
         if "checkpoint" not in errors and self.checkpoint and not self.checkpoint.endswith(".keras"):

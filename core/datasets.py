@@ -156,9 +156,13 @@ class Dataset:
         return len(self.info.class_names)
 
 
-def get_dataset_info(dataset_id: str) -> DatasetInfo:
+def get_dataset_info(dataset_id: str, image_size=None, color_mode: str | None = None) -> DatasetInfo:
     """Returns the description of a dataset id such as ``"mnist"``, or of a folder of
     images (its path: see :mod:`core.folder_dataset`).
+
+    Args:
+        image_size, color_mode: for a folder, the (height, width) and ``"rgb"`` or
+            ``"grayscale"`` to read its images at; None: chosen from the images.
 
     Raises:
         ValueError: an unknown name, or a folder that cannot be a dataset (the message
@@ -171,8 +175,13 @@ def get_dataset_info(dataset_id: str) -> DatasetInfo:
     if isinstance(dataset_id, str) and is_image_folder(dataset_id):
         scan = folder_scan(dataset_id)
         counts = scan.counts()
+        height, width, channels = scan.input_shape
+        if image_size:
+            height, width = (int(d) for d in image_size)
+        if color_mode:
+            channels = COLOR_MODES[color_mode]
         return DatasetInfo(
-            str(scan.root), scan.root.name, scan.input_shape, tuple(scan.class_names),
+            str(scan.root), scan.root.name, (height, width, channels), tuple(scan.class_names),
             f"{len(scan.files):,} images in {len(counts)} classes from {scan.root} ("
             + ", ".join(f"{name}: {n}" for name, n in counts.items()) + ")",
             train_size=len(scan.files) - sum(int(round(n * TEST_SPLIT)) for n in counts.values()),
@@ -182,6 +191,9 @@ def get_dataset_info(dataset_id: str) -> DatasetInfo:
         f"Received: dataset={dataset_id!r}"
     )
 
+
+#: How a folder's images may be read (Keras's names): channels.
+COLOR_MODES = {"rgb": 3, "grayscale": 1}
 
 _SCANS: dict = {}
 
@@ -310,18 +322,15 @@ def _load_arrays(dataset_id: str) -> dict[str, np.ndarray]:
     return {key: read_idx(folder / name) for key, name in FASHION_FILES.items()}
 
 
-def _load_folder(info: DatasetInfo, val_split: float, limit: int | None, seed: int) -> "Dataset":
+def _load_folder(info: DatasetInfo, val_split: float, limit: int | None, seed: int, stream=None) -> "Dataset":
     from core.folder_dataset import FolderDatasetError, load_folder
 
     try:
-        x, y, x_test, y_test, skipped = load_folder(folder_scan(info.id), seed=seed, limit=limit)
+        parts = load_folder(folder_scan(info.id), seed=seed, limit=limit, val_split=val_split,
+                            input_shape=info.input_shape, stream=stream)
     except FolderDatasetError as e:
         raise DatasetUnavailableError(str(e)) from e
-    order = np.random.default_rng(seed).permutation(len(x))
-    n_val = int(round(len(order) * val_split))
-    val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
-    return Dataset(info=info, x_train=x[train], y_train=y[train], x_val=x[val], y_val=y[val],
-                   x_test=x_test, y_test=y_test, skipped=skipped)
+    return Dataset(info=info, **parts)
 
 
 def _read_cifar10(folder: Path) -> dict[str, np.ndarray]:
@@ -394,28 +403,35 @@ def load_dataset(
     limit: int | None = None,
     test_limit: int | None = None,
     seed: int = 0,
+    image_size=None,
+    color_mode: str | None = None,
+    stream: bool | None = None,
 ) -> Dataset:
     """Loads a dataset and splits a validation set off its training set.
 
     Args:
-        dataset_id: ``"mnist"`` or ``"fashion_mnist"``.
+        dataset_id: a name of :data:`DATASETS`, or a folder of images.
         val_split: fraction of the training images held out for validation, in [0, 0.5].
         limit: if given, keep only this many training images (before the split), taken
             at random with ``seed``; useful for quick experiments.
         test_limit: if given, keep only the first this many test images.
         seed: seed of the shuffle that chooses the validation images.
+        image_size, color_mode: a folder's images read at this (height, width) and in
+            ``"rgb"`` or ``"grayscale"`` (None: chosen from the images).
+        stream: a folder's training images streamed from disk (see
+            :func:`core.folder_dataset.load_folder`; None: when they are large).
 
     Raises:
         ValueError: for an unknown id or an out-of-range argument.
         DatasetUnavailableError: when the files are missing or damaged.
     """
-    info = get_dataset_info(dataset_id)
+    info = get_dataset_info(dataset_id, image_size, color_mode)
     if not 0.0 <= val_split <= 0.5:
         raise ValueError(f"val_split must be between 0 and 0.5. Received: val_split={val_split}")
     if limit is not None and limit < 2:
         raise ValueError(f"limit must be at least 2. Received: limit={limit}")
     if dataset_id not in DATASETS:  # a folder of images
-        return _load_folder(info, val_split, limit, seed)
+        return _load_folder(info, val_split, limit, seed, stream)
     if dataset_id == "my_digits":
         from core.my_digits import mixed_dataset
 

@@ -12,6 +12,23 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, classes: int) -> np
     return matrix
 
 
+def test_set(dataset: str, input_shape):
+    """The dataset a model taking ``input_shape`` images is measured on (its test images
+    are what counts): a folder of images is read at the model's size and colour, and its
+    training images are left on disk.
+
+    Raises:
+        ValueError, core.datasets.DatasetUnavailableError: as ``load_dataset``.
+    """
+    from core.datasets import DATASETS, load_dataset
+
+    if dataset in DATASETS:
+        return load_dataset(dataset, val_split=0.0)
+    height, width, channels = (int(d) for d in input_shape)
+    return load_dataset(dataset, val_split=0.0, image_size=(height, width),
+                        color_mode="rgb" if channels == 3 else "grayscale", stream=True)
+
+
 def mismatch(input_shape, classes: int, data, dataset: str) -> str | None:
     """A message when a model taking ``input_shape`` images with ``classes`` outputs cannot
     be measured on ``data`` (a loaded dataset named ``dataset``); None when it can."""

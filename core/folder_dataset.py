@@ -5,10 +5,12 @@
         dog/  a.jpg …
 
 The class names are the subfolders' names (sorted). The input size and colour mode come
-from the images (the median size, within 8-128 px; colour when any image has colour). The
-images are read with OpenCV, resized (area interpolation) and kept in memory as ``uint8``;
-a folder too large for that is refused with the reason. A share of each class is held out
-as the test set, and the validation split is taken from the rest, as for the other datasets.
+from the images (the median size, within 8-128 px; colour when any image has colour), unless
+the user picks them. The images are read with OpenCV, resized (area interpolation) and kept
+in memory as ``uint8``; training images that would take more than
+:data:`STREAM_ABOVE_BYTES` are streamed from disk instead (:mod:`core.folder_stream`). A
+share of each class is held out as the test set, and the validation split is taken from
+the rest, as for the other datasets.
 
 Bad content gets a clear report: a single class is refused, as is a class folder without
 images; unreadable files are skipped and counted.
@@ -31,6 +33,8 @@ SAMPLED = 64
 MIN_SIDE, MAX_SIDE = 8, 128
 #: The most pixels (height × width × channels × images) kept in memory: 2 GB.
 MAX_BYTES = 2_000_000_000
+#: Training images taking more memory than this are streamed from disk as they train.
+STREAM_ABOVE_BYTES = 1_000_000_000
 
 
 class FolderDatasetError(ValueError):
@@ -129,42 +133,87 @@ def read_image(path: Path, input_shape) -> np.ndarray | None:
     return image[..., None]
 
 
-def load_folder(scan: FolderScan, seed: int = 0, limit: int | None = None):
-    """Reads the images of a scanned folder.
+def split_files(scan: FolderScan, seed: int = 0, limit: int | None = None, val_split: float = 0.1):
+    """The files of each split: ``(train, validation, test)``, each a list of (path, label).
 
-    Returns:
-        ``(x_train, y_train, x_test, y_test, skipped)``: the training images (validation
-        not yet split off), the held-out test images, and how many files could not be read.
-
-    Raises:
-        FolderDatasetError: too large to keep in memory, or nothing readable.
+    The test set is :data:`TEST_SPLIT` of every class, the same whatever the run's seed,
+    so that evaluating a model later never measures it on images it trained on. ``limit``
+    then keeps that many of the other files at random, and validation is a random
+    ``val_split`` of those.
     """
     files = scan.files
+    labels = np.array([label for _path, label in files], dtype=np.int64)
+    fixed = np.random.default_rng(0)
+    test = np.zeros(len(files), bool)
+    for label in np.unique(labels):  # the same share of every class
+        members = fixed.permutation(np.flatnonzero(labels == label))
+        test[members[: int(round(len(members) * TEST_SPLIT))]] = True
+    rest = np.flatnonzero(~test)
     rng = np.random.default_rng(seed)
-    if limit is not None and limit < len(files):
-        files = [files[i] for i in np.sort(rng.permutation(len(files))[:limit])]
-    height, width, channels = scan.input_shape
-    needed = len(files) * height * width * channels
-    if needed > MAX_BYTES:
-        raise FolderDatasetError(
-            f"{scan.root} holds {len(files):,} images: {needed / 1e9:.1f} GB at {height}×{width}×{channels}, more "
-            f"than the {MAX_BYTES / 1e9:.0f} GB kept in memory. Train on fewer (--limit, or Training images).")
+    if limit is not None and limit < len(rest):
+        rest = np.sort(rng.permutation(rest)[:limit])
+    order = rng.permutation(len(rest))
+    n_val = int(round(len(rest) * val_split))
+    val, train = np.sort(rest[order[:n_val]]), np.sort(rest[order[n_val:]])
+    return [files[i] for i in train], [files[i] for i in val], [files[i] for i in np.flatnonzero(test)]
+
+
+def read_files(files, input_shape):
+    """Reads images into memory: ``(x, y, skipped)``."""
     images, labels, skipped = [], [], 0
     for path, label in files:
-        image = read_image(path, scan.input_shape)
+        image = read_image(path, input_shape)
         if image is None:
             skipped += 1
             continue
         images.append(image)
         labels.append(label)
-    if not images:
-        raise FolderDatasetError(f"None of the {len(files)} images in {scan.root} could be read.")
-    x, y = np.stack(images), np.array(labels, dtype=np.int64)
-    test = np.zeros(len(y), bool)
-    for label in np.unique(y):  # the same share of every class
-        members = rng.permutation(np.flatnonzero(y == label))
-        test[members[: int(round(len(members) * TEST_SPLIT))]] = True
-    return x[~test], y[~test], x[test], y[test], skipped
+    x = np.stack(images) if images else np.zeros((0, *input_shape), np.uint8)
+    return x, np.array(labels, dtype=np.int64), skipped
+
+
+def load_folder(scan: FolderScan, seed: int = 0, limit: int | None = None, val_split: float = 0.1,
+                input_shape=None, stream: bool | None = None) -> dict:
+    """Reads the images of a scanned folder, or streams the training ones.
+
+    Args:
+        input_shape: the size and channels to read the images at (default: the scan's).
+        stream: keep the training images on disk and stream them while training (see
+            :mod:`core.folder_stream`); None streams when they would take more than
+            :data:`STREAM_ABOVE_BYTES` of memory. Validation and test images are read.
+
+    Returns:
+        ``x_train``, ``y_train``, ``x_val``, ``y_val``, ``x_test``, ``y_test`` and
+        ``skipped`` (files that could not be read; for streamed ones, found as they train).
+
+    Raises:
+        FolderDatasetError: too large even to stream (its validation and test images must
+            fit in memory), or nothing readable.
+    """
+    shape = tuple(input_shape or scan.input_shape)
+    train, val, test = split_files(scan, seed, limit, val_split)
+    per_image = int(np.prod(shape))
+    if stream is None:
+        stream = len(train) * per_image > STREAM_ABOVE_BYTES
+    kept = (len(val) + len(test) + (0 if stream else len(train))) * per_image
+    if kept > MAX_BYTES:
+        raise FolderDatasetError(
+            f"{scan.root} holds {len(scan.files):,} images: {kept / 1e9:.1f} GB at {'×'.join(map(str, shape))} "
+            f"for {'the validation and test images' if stream else 'all of them'}, more than the "
+            f"{MAX_BYTES / 1e9:.0f} GB kept in memory. Train on fewer (--limit, or Training images), "
+            "or at a smaller size.")
+    out = {"skipped": 0}
+    for name, files in (("val", val), ("test", test)) + ((("train", train),) if not stream else ()):
+        out[f"x_{name}"], out[f"y_{name}"], skipped = read_files(files, shape)
+        out["skipped"] += skipped
+    if stream:
+        from core.folder_stream import StreamedImages
+
+        out["x_train"] = StreamedImages([p for p, _label in train], shape)
+        out["y_train"] = np.array([label for _p, label in train], dtype=np.int64)
+    if not len(out["x_train"]):
+        raise FolderDatasetError(f"None of the {len(train)} training images in {scan.root} could be read.")
+    return out
 
 
 FOLDERS_ENV = "CNN_STUDIO_IMAGE_FOLDERS"

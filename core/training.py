@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -278,7 +279,12 @@ def train_model(
     n_train = len(data.x_train) // replicas * replicas
     if n_train == 0:
         raise SettingsError({"limit": "leaves no training images"})
-    x_train, y_train = host_tensor(data.x_train[:n_train]), host_tensor(data.y_train[:n_train], None)
+    streamed = getattr(data.x_train, "streamed", False)  # a large folder, read from disk as it trains
+    if streamed:
+        sample_x, sample_y = host_tensor(data.x_train[:replicas]), host_tensor(data.y_train[:replicas], None)
+    else:
+        x_train, y_train = host_tensor(data.x_train[:n_train]), host_tensor(data.y_train[:n_train], None)
+        sample_x, sample_y = x_train[:replicas], y_train[:replicas]
     steps = math.ceil(n_train / config.batch_size)
     validation = None
     n_val = len(data.x_val) // replicas * replicas
@@ -328,16 +334,29 @@ def train_model(
                     restore_optimizer(model.optimizer, state)
                 except ValueError as e:
                     raise SettingsError({"resume": f"cannot go on from {config.resume}: {e}"}) from e
-            build_metrics_eagerly(model, x_train[:replicas], targets(model, y_train[:replicas]))
-            if config.augment:
+            build_metrics_eagerly(model, sample_x, targets(model, sample_y))
+            if streamed:
+                augment = None
+                if config.augment:
+                    from core.augment import augment_batch, crop_and_flip_batch
+
+                    augment = crop_and_flip_batch if data.input_shape[-1] == 3 else augment_batch
+                inputs = (data.x_train.batches(data.y_train, config.batch_size, seed, augment,
+                                               lambda y: targets(model, y), count=n_train),)
+                fit_args = {"shuffle": False}  # the pipeline shuffles
+            elif config.augment:
                 inputs = (augmented_batches(x_train, targets(model, y_train), config.batch_size, seed,
                                              photos=data.input_shape[-1] == 3),)
                 fit_args = {"shuffle": False}  # the pipeline shuffles
             else:
                 inputs = (x_train, targets(model, y_train))
                 fit_args = {"batch_size": config.batch_size, "shuffle": True}
-            model.fit(*inputs, initial_epoch=initial_epoch, epochs=total_epochs, validation_data=validation,
-                      verbose=0, callbacks=callbacks, **fit_args)
+            with warnings.catch_warnings():
+                # A streamed folder's batches are counted in its first epoch (files that cannot
+                # be decoded are skipped), which Keras reports as "ran out of data": expected.
+                warnings.filterwarnings("ignore", message="Your input ran out of data")
+                model.fit(*inputs, initial_epoch=initial_epoch, epochs=total_epochs, validation_data=validation,
+                          verbose=0, callbacks=callbacks, **fit_args)
     except Exception as e:
         if config.strategy == "multiworker" and is_worker_failure(e):
             raise WorkerFailure(
@@ -410,7 +429,7 @@ def run_training(
         raise SettingsError({"devices" if config.devices else "strategy": str(e)}) from e
     if data is None:
         data = load_dataset(config.dataset, val_split=config.val_split, limit=config.limit,
-                            seed=config.seed)
+                            seed=config.seed, **config.dataset_options())
     from core.device import dtype_policy, precision_policy_name, resolve_device
 
     try:

@@ -234,8 +234,8 @@ class Engine(QObject):
     def evaluate(self):
         """Measures the canvas's model on its dataset's test set."""
         pin_python_thread_state()
-        from core.datasets import DatasetUnavailableError, load_dataset
-        from core.evaluation import evaluate_classifier, mismatch
+        from core.datasets import DatasetUnavailableError
+        from core.evaluation import evaluate_classifier, mismatch, test_set
 
         if self._predictor is None:
             self.evaluation_failed.emit("There is no model to evaluate yet: train one or open one.")
@@ -243,7 +243,7 @@ class Engine(QObject):
         model = self._predictor.model
         dataset = self._metadata.get("dataset") or "mnist"
         try:
-            data = load_dataset(dataset, val_split=0.0)
+            data = test_set(dataset, self._predictor.input_shape)
             problem = mismatch(self._predictor.input_shape, self._predictor.num_classes, data, dataset)
             if problem:
                 self.evaluation_failed.emit(problem[0].upper() + problem[1:])

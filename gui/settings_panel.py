@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+    QAbstractItemView, QAbstractSpinBox, QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
     QListWidget, QListWidgetItem, QPushButton, QSpinBox, QToolButton, QVBoxLayout, QWidget,
 )
 
-from core.datasets import augmented_by_default, availability
+from core.datasets import DATASETS, augmented_by_default, availability, get_dataset_info
 from core.device import check_on_devices
 from core.distribute import STRATEGIES, small_model_note
 from core.registry import ARCHITECTURES, DEFAULT_ARCH
 from core.schedules import SCHEDULES
 from core.config import RECIPES, MIXED_PRECISION, OPTIMIZERS, TrainConfig
 from gui.dataset_box import DatasetBox
+from gui.folder_options import FolderOptions
 from gui.settings_defaults import SettingsDefaults
 from gui.files import ask_folder
 
@@ -61,6 +62,7 @@ class SettingsPanel(SettingsDefaults, QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.dataset, 1)
         row.addWidget(self.download_button)
+        self.folder_options = FolderOptions()
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 1000)
         self.epochs.setToolTip("Passes over the training set.")
@@ -184,9 +186,10 @@ class SettingsPanel(SettingsDefaults, QWidget):
         self.strategy_note.setStyleSheet("color: #8a6d00;")
         self.strategy_note.hide()
         self.error_labels: dict[str, QLabel] = {}
-        basic = self._form((
+        self.field_boxes: dict[str, QVBoxLayout] = {}
+        self.basic_form = basic = self._form((
             ("arch", "&Architecture", self.arch), ("form", "&Form", self.form),
-            ("dataset", "&Dataset", dataset_row),
+            ("dataset", "&Dataset", dataset_row), ("image_size", "Ima&ge size", self.folder_options),
             ("epochs", "&Epochs", self.epochs), ("batch_size", "&Batch size", self.batch_size),
             ("optimizer", "&Optimizer", self.optimizer), ("learning_rate", "&Learning rate", self.learning_rate),
             ("schedule", "Sc&hedule", self.schedule),
@@ -239,6 +242,9 @@ class SettingsPanel(SettingsDefaults, QWidget):
         # Digit models train with augmentation by default; other datasets without.
         self.dataset.currentIndexChanged.connect(
             lambda: self.augment.setChecked(augmented_by_default(self.dataset.currentData() or "")))
+        self.dataset.currentIndexChanged.connect(self._on_dataset_changed)
+        self._on_dataset_changed()
+        self.folder_options.changed.connect(self.check)
         for signal in (self.dataset.currentIndexChanged, self.form.currentIndexChanged, self.epochs.valueChanged,
                        self.batch_size.valueChanged, self.optimizer.currentIndexChanged,
                        self.learning_rate.textChanged, self.schedule.currentIndexChanged,
@@ -280,9 +286,11 @@ class SettingsPanel(SettingsDefaults, QWidget):
             box.addWidget(widget)
             box.addWidget(error)
             caption = QLabel(label)
-            caption.setBuddy((widget.findChild(QLineEdit) or widget.findChild(QComboBox))
-                             if type(widget) is QWidget else widget)
+            inner = [widget.findChild(kind) for kind in (QAbstractSpinBox, QLineEdit, QComboBox)]
+            caption.setBuddy(next((w for w in inner if w is not None), widget) if type(widget) in (QWidget, FolderOptions)
+                             else widget)
             form.addRow(caption, box)
+            self.field_boxes[key] = box
         return form
 
     def set_advanced_visible(self, visible: bool) -> None:
@@ -377,7 +385,19 @@ class SettingsPanel(SettingsDefaults, QWidget):
             if self.strategy.currentData() == "multiworker" else [],
             worker_index=self.worker_index.value(),
             scale_lr=self.scale_lr.isChecked() and self.strategy.currentData() != "default",
+            **(dict(zip(("image_size", "color_mode"), self.folder_options.values()))
+               if self.is_folder_dataset() else {}),
         )
+
+    def is_folder_dataset(self) -> bool:
+        return self.dataset.currentData() not in DATASETS
+
+    def _on_dataset_changed(self) -> None:
+        """A folder shows how its images are read, as they suggest; other datasets hide it."""
+        folder = self.is_folder_dataset()
+        if folder and availability(self.dataset.currentData()) is None:
+            self.folder_options.set_suggested(get_dataset_info(self.dataset.currentData()).input_shape)
+        self.basic_form.setRowVisible(self.field_boxes["image_size"], folder)
 
     def errors(self) -> dict[str, str]:
         config = self.config()
@@ -420,7 +440,8 @@ class SettingsPanel(SettingsDefaults, QWidget):
         for widget in (self.arch, self.form, self.dataset, self.epochs, self.batch_size, self.optimizer,
                        self.learning_rate, self.schedule, self.weight_decay, self.warmup, self.augment,
                        self.early_stopping, self.keep_epochs, self.val_split, self.limit, self.seed, self.device,
-                       self.mixed_precision, self.tensorboard, self.browse, self.reset_button, self.download_button, self.strategy, self.devices, self.workers,
+                       self.mixed_precision, self.tensorboard, self.browse, self.reset_button, self.download_button,
+                       self.folder_options, self.strategy, self.devices, self.workers,
                        self.worker_index, self.scale_lr):
             widget.setEnabled(not locked)
         self._update_enabled()

@@ -218,7 +218,7 @@ class TrainingPanel(QGroupBox):
             return False
         config.validate()
         if config.form == "reference" and not confirmed:
-            info = get_dataset_info(config.dataset)
+            info = get_dataset_info(config.dataset, **config.dataset_options())
             options = config.model_options()
             form = options.pop("form")
             self._pending_start = (config, data)

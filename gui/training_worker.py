@@ -118,7 +118,7 @@ class TrainingWorker(QObject):
         if data is None:
             self.status.emit(f"Loading {config.dataset}…")
             data = load_dataset(config.dataset, val_split=config.val_split, limit=config.limit,
-                                seed=config.seed)
+                                seed=config.seed, **config.dataset_options())
         if self._stop.is_set():
             self.cancelled.emit("Stopped before training began: nothing was trained or saved.")
             return

@@ -315,3 +315,17 @@ def test_train_on_a_folder_of_images_and_predict_by_class_name(tmp_path, monkeyp
     assert capsys.readouterr().out.split(": ")[1].split(" (")[0] in SHAPES
     assert main.main(["train", "lenet5", "--dataset", str(tmp_path / "nothing-here"), "--epochs", "1"]) == 2
     assert "nothing-here is not a folder" in capsys.readouterr().err
+    # The images read at a chosen size and in grey; predict and evaluate read them so too.
+    assert main.main(["train", "lenet5", "--dataset", "shapes", "--epochs", "1", "--image-size", "24x20",
+                      "--color-mode", "grayscale", "--json"]) == 0
+    small = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert read_metadata(small["library_path"])["input_shape"] == [24, 20, 1]
+    assert main.main(["predict", "--model", small["library_path"], str(root / "cross" / "2.jpg")]) == 0
+    assert capsys.readouterr().out.split(": ")[1].split(" (")[0] in SHAPES
+    assert main.main(["evaluate", "--model", small["library_path"], "--json"]) == 0
+    # The fixed test images: 15% of each class, less the broken file, which is one of them.
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["count"] == 9 - 1
+    assert main.main(["train", "lenet5", "--dataset", "mnist", "--image-size", "24", "--epochs", "1"]) == 2
+    assert "--image-size applies to a folder of images; mnist has its own" in capsys.readouterr().err
+    assert main.main(["train", "lenet5", "--dataset", "shapes", "--image-size", "4x4", "--epochs", "1"]) == 2
+    assert "from 8 to 512 pixels" in capsys.readouterr().err

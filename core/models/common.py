@@ -45,14 +45,15 @@ def model_input(input_shape, normalization: str, min_size: int = 1, resize_to: i
     return inputs, x
 
 
-def pixel_statistics(images, sample: int = 10_000, seed: int = 0) -> list[list[float]]:
-    """Per-channel mean and standard deviation of ``uint8`` images ``(N, H, W, C)``, in
-    pixel units, from at most ``sample`` of them: ``[[means…], [stds…]]``."""
+def pixel_statistics(images, sample: int = 5_000, seed: int = 0) -> list[list[float]]:
+    """Per-channel mean and standard deviation of ``uint8`` images ``(N, H, W, C)`` (an
+    array, or streamed images), in pixel units, from at most ``sample`` of them:
+    ``[[means…], [stds…]]``."""
     import numpy as np
 
-    images = np.asarray(images)
     if len(images) > sample:
         images = images[np.sort(np.random.default_rng(seed).choice(len(images), sample, replace=False))]
+    images = np.asarray(images)
     pixels = images.reshape(-1, images.shape[-1]).astype(np.float64)
     return [pixels.mean(axis=0).tolist(), np.maximum(pixels.std(axis=0), 1.0).tolist()]
 

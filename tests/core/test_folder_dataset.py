@@ -44,3 +44,33 @@ def test_bad_folders_are_refused_with_the_reason(tmp_path, make, message):
     assert message in TrainConfig(dataset=str(root)).errors()["dataset"]
     with pytest.raises((DatasetUnavailableError, ValueError)):
         load_dataset(str(root))
+
+
+def test_a_large_folder_streams_from_disk_with_the_same_images_and_trains(tmp_path, monkeypatch):
+    import tensorflow as tf
+
+    from core.folder_stream import StreamedImages
+    from core.training import run_training
+
+    root = write_image_folder(tmp_path / "shapes", per_class=20)
+    (root / "cross" / "broken.png").write_bytes(b"not an image")
+    in_memory = load_dataset(str(root), val_split=0.2)
+    monkeypatch.setattr("core.folder_dataset.STREAM_ABOVE_BYTES", 10_000)  # "large" here: 10 kB
+    streamed = load_dataset(str(root), val_split=0.2)
+    assert isinstance(streamed.x_train, StreamedImages) and streamed.x_train.shape[1:] == (48, 48, 3)
+    # The same split; the validation and test images are read into memory as before.
+    assert np.array_equal(streamed.x_test, in_memory.x_test) and np.array_equal(streamed.x_val, in_memory.x_val)
+    # A broken training file is found only as it streams.
+    assert len(streamed.x_train) - len(in_memory.x_train) == in_memory.skipped - streamed.skipped
+    # TensorFlow decodes and resizes the files exactly as OpenCV reads them into memory
+    # (PNG and JPEG alike), each image with its own label.
+    batch = next(iter(streamed.x_train.batches(streamed.y_train, 64, seed=0)))
+    images, labels = batch[0].numpy(), batch[1].numpy()
+    assert len(images) == len(in_memory.x_train)  # every readable image once, the broken one skipped
+    by_content = {in_memory.x_train[i].tobytes(): int(in_memory.y_train[i]) for i in range(len(in_memory.x_train))}
+    assert all(by_content.get(images[i].astype(np.uint8).tobytes()) == labels[i] for i in range(len(images)))
+    assert images.dtype == np.float32 and tf.is_tensor(batch[0])
+    config = TrainConfig.for_arch("lenet5", dataset=str(root), epochs=2, batch_size=16, val_split=0.2)
+    result = run_training(config, data=streamed)
+    assert result.epochs_completed == 2 and result.test_accuracy is not None
+    assert len(config.input_stats[0]) == 3  # colour: statistics from a sample of the streamed files

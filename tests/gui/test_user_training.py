@@ -249,8 +249,24 @@ def test_train_add_image_folder_trains_on_ones_own_images(window, qtbot, dialogs
     assert datasets.currentText() == "shapes (folder)" and datasets.currentData() == str(root)
     assert "60 images in 3 classes" in window.statusBar().currentMessage()
     assert str(root) in remembered_folders() and window.settings.augment.isChecked()  # colour: crops, flips
+    # The images suggest how they are read (48×48, colour); the person reads them smaller, in grey.
+    height, width = field(window.settings, "Image size"), window.settings.folder_options.width
+    assert (height.value(), width.value(), window.settings.folder_options.colour.currentText()) == (48, 48, "Colour")
+    type_into(qtbot, height, "24")
+    type_into(qtbot, width, "20")
+    choose(qtbot, window.settings.folder_options.colour, "Greyscale")
     quick_settings(qtbot, window, epochs="1", images="0", batch="16")
     with qtbot.waitSignal(window.training_finished, timeout=120_000) as finished:
         click_button(qtbot, window, "Start training")
     assert finished.args[0]["dataset"] == str(root)
     assert finished.args[0]["metadata"]["class_names"] == ["circle", "cross", "square"]
+    assert finished.args[0]["metadata"]["input_shape"] == [24, 20, 1]
+    assert finished.args[0]["metadata"]["config"]["image_size"] == [24, 20]
+    # Evaluated at the model's size and colour, on the folder's fixed test images.
+    qtbot.waitUntil(lambda: window.model_info["source"] == "training", timeout=20_000)
+    with qtbot.waitSignal(window.evaluation_shown, timeout=120_000) as shown:
+        key(qtbot, window, "Ctrl+E")
+    assert shown.args[0]["count"] == 9
+    # Another dataset hides the row: its images have their own size.
+    choose(qtbot, field(window.settings, "Dataset"), "MNIST digits")
+    assert not height.isVisible()
