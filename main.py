@@ -96,7 +96,7 @@ def cmd_summary(args) -> int:
 
 def cmd_predict(args) -> int:
     from core.imagefiles import ImageFileError, read_image
-    from core.inference import Predictor, read_digits
+    from core.inference import Predictor, read_file_image
     from core.modelio import ModelFileError, load_model
 
     try:
@@ -109,7 +109,7 @@ def cmd_predict(args) -> int:
     for path in args.images:
         entry = {"image": path, "label": None, "confidence": None}
         try:
-            reading = read_digits(predictor, read_image(path), split=args.split)
+            reading = read_file_image(predictor, read_image(path), split=args.split)
             if reading is None:
                 raise ImageFileError(f"{path}: no ink found (the image is blank).")
         except (ImageFileError, ValueError) as e:

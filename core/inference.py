@@ -87,7 +87,8 @@ class Reading:
 
     Attributes:
         probabilities: (k, classes), a row per digit.
-        images: (k, 28, 28)-like, each digit as the network sees it.
+        images: (k, 28, 28)-like, each digit (or the photo: (1, H, W, 3) in colour) as
+            the network sees it.
         class_names: the model's class names.
     """
 
@@ -142,3 +143,24 @@ def read_digits(predictor: Predictor, image: np.ndarray, split: bool = False) ->
         return None
     model_input, digit = prepared
     return Reading(predictor.predict(model_input)[None], digit[None], predictor.class_names)
+
+
+def read_photo(predictor: Predictor, rgb: np.ndarray) -> Reading:
+    """Reads a photo (RGB ``uint8``, any size) with a model of photos: the whole image at
+    the model's input size (see :func:`core.photos.photo_input`)."""
+    from core.photos import photo_input
+
+    seen = photo_input(rgb, predictor.input_shape)
+    image = seen[..., 0] if seen.shape[-1] == 1 else seen
+    return Reading(predictor.predict(seen.astype(np.float32))[None], image[None], predictor.class_names)
+
+
+def read_file_image(predictor: Predictor, image: np.ndarray, split: bool = False) -> Reading | None:
+    """Reads an image as :func:`core.imagefiles.read_image` returns it, as the model's kind
+    asks: a model of digits prepares the ink (:func:`read_digits`), a model of photos reads
+    the whole photo (:func:`read_photo`, ``split`` ignored)."""
+    from core.photos import is_photo_model, photo_rgb
+
+    if is_photo_model(predictor.class_names):
+        return read_photo(predictor, photo_rgb(image))
+    return read_digits(predictor, image, split)

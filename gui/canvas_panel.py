@@ -112,7 +112,8 @@ class CanvasPanel(QGroupBox):
         row.addLayout(seen)
         layout.addLayout(row)
         layout.addWidget(self.bars, 1)
-        layout.addWidget(QLabel("Recent drawings:"))
+        self.recent_label = QLabel("Recent drawings:")
+        layout.addWidget(self.recent_label)
         layout.addWidget(self.history)
         layout.addWidget(self.model_label)
 
@@ -137,6 +138,7 @@ class CanvasPanel(QGroupBox):
                            "Save the drawing as a PNG image.")
         self.actions_for_menu = [self.clear_action, self.undo_action, self.redo_action, eraser, why, thinner,
                                  thicker, None, open_image, save]
+        self.drawing_actions = [eraser, thinner, thicker]  # not for an image area
 
         self.clear_button.clicked.connect(canvas.clear)
         self.undo_button.clicked.connect(canvas.undo)
@@ -146,6 +148,7 @@ class CanvasPanel(QGroupBox):
         canvas.history_changed.connect(self._update_undo)
         canvas.changed.connect(self._on_canvas_changed)
         canvas.file_dropped.connect(self.open_image_file)
+        canvas.open_requested.connect(self.open_image)
         canvas.digit_key.connect(self.save_as)
         self.my_digits.labelled.connect(self.save_as)
         self.my_digits.teach_requested.connect(self.teach)
@@ -164,7 +167,28 @@ class CanvasPanel(QGroupBox):
         self.model_label.setToolTip(info.get("path") or "")
         if self.bars.class_names != info["class_names"]:
             self.bars.set_classes(info["class_names"])
+        from core.photos import is_photo_model
+
+        self.set_photo_mode(is_photo_model(info["class_names"]))
         self._on_canvas_changed()
+
+    def set_photo_mode(self, on: bool) -> None:
+        """For a model of photos the canvas becomes an image area (open or drop a photo, read
+        whole in colour); the drawing tools and My digits step aside. Back for digits."""
+        if on == self.canvas.photo_mode:
+            return
+        self.history.clear()  # drawings and photos do not mix
+        self._split_digits = False
+        self.canvas.set_photo_mode(on)
+        self.setTitle("Open or drop an image" if on else "Draw a digit")
+        for widget in (self.pen_width, self.eraser_button, self.my_digits):
+            widget.setVisible(not on)
+        for action in self.drawing_actions:
+            action.setEnabled(not on)
+        if on and self.eraser_button.isChecked():
+            self.eraser_button.setChecked(False)
+        self.recent_label.setText("Recent images:" if on else "Recent drawings:")
+        self.preview.set_photo_tip(on)
 
     # ----------------------------------------------------------------- reading the drawing
     def _on_canvas_changed(self):
@@ -210,7 +234,8 @@ class CanvasPanel(QGroupBox):
             self.bars.set_probabilities(None)
             self.preview.set_digit(None)
             if self.canvas.is_empty:
-                hint = "Draw a digit on the canvas."
+                hint = ("Open an image (Ctrl+I), or drop one on the area." if self.canvas.photo_mode
+                        else "Draw a digit on the canvas.")
             elif self.model_info is None:
                 hint = "No model yet: train one or open one."
             else:
@@ -254,7 +279,10 @@ class CanvasPanel(QGroupBox):
         """A recent drawing goes back on the canvas (undoable), and is read again."""
         drawing, split = item.data(Qt.ItemDataRole.UserRole)
         self._split_digits = split  # before the drawing: its change sends the prediction request
-        self.canvas.set_drawing(drawing)
+        if drawing.ndim == 3:
+            self.canvas.set_photo(drawing)
+        else:
+            self.canvas.set_drawing(drawing)
         self.status.emit("The drawing is back on the canvas (Ctrl+Z takes it away).", 5000)
 
     # ----------------------------------------------------------------- my digits
@@ -301,15 +329,29 @@ class CanvasPanel(QGroupBox):
 
     # ----------------------------------------------------------------- image files
     def open_image(self):
-        path = ask_open(self, "Read digits from an image", IMAGE_FILTERS)
+        title = "Read an image" if self.canvas.photo_mode else "Read digits from an image"
+        path = ask_open(self, title, IMAGE_FILTERS)
         if path:
             self.open_image_file(path)
 
     def open_image_file(self, path: str) -> bool:
         """Puts a photo or scan of handwriting on the canvas, cleaned; the engine reads it,
-        a row of several digits split and read left to right."""
-        from core.imagefiles import ImageFileError
+        a row of several digits split and read left to right. With a model of photos, the
+        photo itself goes on the image area and is read whole."""
+        from core.imagefiles import ImageFileError, read_image
         from core.preprocess import ink_for_canvas
+
+        if self.canvas.photo_mode:
+            from core.photos import photo_rgb
+
+            try:
+                rgb = photo_rgb(read_image(path))
+            except (ImageFileError, ValueError) as e:
+                warn(self, "The image cannot be read", f"{e}\n\nChoose a PNG, JPEG, BMP, TIFF or WebP image.")
+                return False
+            self.canvas.set_photo(rgb)
+            self.status.emit(f"Reading {Path(path).name}…", 6000)
+            return True
 
         try:
             ink = ink_for_canvas(path, 4 * self.canvas.width())

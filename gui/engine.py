@@ -190,14 +190,15 @@ class Engine(QObject):
         """Reads the drawing (see :func:`core.inference.read_digits`): one digit, or with
         ``split`` each digit of a row."""
         pin_python_thread_state()
-        from core.inference import read_digits
+        from core.inference import read_digits, read_photo
 
         if request_id < self._latest_prediction:
             return  # a newer drawing is already queued
         reading = None
         if self._predictor is not None:
-            try:
-                reading = read_digits(self._predictor, drawing, split)
+            try:  # a photo (RGB) from the image area, or a drawing (grey)
+                reading = (read_photo(self._predictor, drawing) if drawing.ndim == 3
+                           else read_digits(self._predictor, drawing, split))
             except ValueError:
                 reading = None
         self.prediction_ready.emit(request_id, reading)
@@ -217,8 +218,16 @@ class Engine(QObject):
         model = self._predictor.model
         try:
             out["layers"] = feature_map_layers(model)
-            found = mnist_style_with_transform(drawing)
-            if found is not None:
+            found = None if drawing.ndim == 3 else mnist_style_with_transform(drawing)
+            if drawing.ndim == 3:  # a photo: the heat map is laid over it by the image area
+                from core.photos import photo_input
+
+                model_input = photo_input(drawing, self._predictor.input_shape).astype(np.float32)
+                if want_saliency:
+                    out["saliency"] = saliency(model, model_input)
+                if layer:
+                    out["grid"] = feature_grid(feature_maps(model, model_input, layer))
+            elif found is not None:
                 digit, transform = found
                 model_input = fit_to_input(digit, self._predictor.input_shape)
                 if want_saliency:

@@ -71,16 +71,25 @@ class DigitPreview(QWidget):
         self.scale = scale
         self._image: QImage | None = None
         self.setFixedSize(28 * scale + 2, 28 * scale + 2)
-        self.setToolTip("What the network sees: your drawing cropped, scaled to 20 px, "
-                        "and centred by its centre of mass in 28×28, like MNIST.")
+        self.setToolTip(self.DIGIT_TIP)
+
+    DIGIT_TIP = ("What the network sees: your drawing cropped, scaled to 20 px, "
+                 "and centred by its centre of mass in 28×28, like MNIST.")
+    PHOTO_TIP = "What the network sees: the image at the model's input size and colour."
+
+    def set_photo_tip(self, photo: bool) -> None:
+        self.setToolTip(self.PHOTO_TIP if photo else self.DIGIT_TIP)
 
     def set_digit(self, digit: np.ndarray | None) -> None:
+        """Shows a grey (H, W) or RGB (H, W, 3) ``uint8`` image; None clears."""
         if digit is None:
             self._image = None
         else:
             digit = np.ascontiguousarray(digit, dtype=np.uint8)
-            h, w = digit.shape
-            self._image = QImage(digit.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
+            h, w = digit.shape[:2]
+            colour = digit.ndim == 3
+            self._image = QImage(digit.data, w, h, 3 * w if colour else w,
+                                 QImage.Format.Format_RGB888 if colour else QImage.Format.Format_Grayscale8).copy()
         self.update()
 
     def paintEvent(self, event) -> None:

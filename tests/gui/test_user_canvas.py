@@ -200,3 +200,56 @@ def test_this_is_a_saves_my_digits_and_teach_fine_tunes_the_canvas_model(window,
     qtbot.waitUntil(lambda: window.model_info["source"] == "training", timeout=10_000)
     draw_digit_on(window.canvas, "4")
     read_as(window, qtbot, "4")
+
+
+def test_a_model_of_photos_turns_the_canvas_into_an_image_area(window, qtbot, dialogs, tmp_path, bundled_model_path):
+    from core.library import save_run
+    from core.registry import build_model
+    from tests.folders import SHAPES, write_image_folder
+    from tests.gui.conftest import run_metadata
+
+    root = write_image_folder(tmp_path / "shapes", per_class=2)
+    metadata = {**run_metadata("lenet5", 0.9), "dataset": str(root), "class_names": list(SHAPES),
+                "input_shape": [32, 32, 3]}
+    model_path = save_run(build_model("lenet5", (32, 32, 3), 3, form="compact"), metadata, tmp_path / "lib")
+    dialogs.open = str(model_path)
+    key(qtbot, window, "Ctrl+O")
+    panel = window.canvas_panel
+    qtbot.waitUntil(lambda: panel.title() == "Open or drop an image", timeout=20_000)
+    assert not panel.pen_width.isVisible() and not panel.my_digits.isVisible()
+    assert not menu_action(window, "Canvas > Eraser").isEnabled()
+    assert panel.bars.class_names == list(SHAPES)
+    # A click on the empty area opens an image; it is read whole, in colour.
+    photo = tmp_path / "shapes" / "circle" / "1.png"
+    dialogs.open = str(photo)
+    click(qtbot, window.canvas)
+    assert dialogs.asked[-1][:2] == ("open", "Read an image")
+    qtbot.waitUntil(lambda: window.last_prediction in SHAPES, timeout=10_000)
+    assert window.canvas.image_array().shape == (48, 48, 3)  # the photo itself, RGB
+    assert panel.preview._image.format().name == "Format_RGB888"  # what the network sees, in colour
+    assert panel.top_prediction.label.text() in SHAPES
+    click_button(qtbot, window, "Why?")  # the heat map lies over the photo
+    qtbot.waitUntil(lambda: window.canvas.has_overlay, timeout=10_000)
+    key(qtbot, window, "W")
+    view = open_tab(qtbot, window.tabs, "Activations")
+    qtbot.waitUntil(lambda: view.grid is not None, timeout=10_000)
+    # A dropped image replaces it; Clear empties the area, and the hint says what to do.
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "shapes" / "square" / "0.jpg"))])
+    QApplication.sendEvent(window.canvas, QDragEnterEvent(QPoint(100, 100), Qt.DropAction.CopyAction, mime,
+                                                          Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    QApplication.sendEvent(window.canvas, QDropEvent(QPointF(100, 100), Qt.DropAction.CopyAction, mime,
+                                                     Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    dropped = cv2.cvtColor(cv2.imread(str(tmp_path / "shapes" / "square" / "0.jpg")), cv2.COLOR_BGR2RGB)
+    assert np.array_equal(window.canvas.image_array(), dropped)
+    qtbot.waitUntil(lambda: panel.shown_version == panel.canvas_version, timeout=10_000)  # read
+    click_button(qtbot, window, "Clear")
+    assert panel.history.count() == 1  # its reading is kept among the recent images
+    qtbot.waitUntil(lambda: "Open an image (Ctrl+I)" in panel.top_prediction.confidence.text(), timeout=5_000)
+    # A digit model brings the drawing canvas back.
+    dialogs.open = str(bundled_model_path)
+    key(qtbot, window, "Ctrl+O")
+    qtbot.waitUntil(lambda: panel.title() == "Draw a digit", timeout=20_000)
+    assert panel.pen_width.isVisible() and panel.my_digits.isVisible() and panel.history.count() == 0
+    draw_digit_on(window.canvas, "7")
+    read_as(window, qtbot, "7")
