@@ -18,6 +18,8 @@ import numpy as np
 
 from core.folder_dataset import read_image
 
+#: Decoded images shuffled together when later epochs read them back from the disk cache.
+SHUFFLE_BUFFER = 10_000
 #: Formats TensorFlow decodes itself; the others (GIF, TIFF, WebP) go through OpenCV.
 TF_FORMATS = (".png", ".jpg", ".jpeg", ".bmp")
 
@@ -49,7 +51,8 @@ class StreamedImages:
         out = StreamedImages(picked, self.input_shape)
         return np.stack([out[i] for i in range(len(out))]) if len(out) else np.zeros((0, *self.input_shape), np.uint8)
 
-    def batches(self, labels, batch_size: int, seed: int, augment=None, to_targets=None, count=None):
+    def batches(self, labels, batch_size: int, seed: int, augment=None, to_targets=None, count=None,
+                cache_dir=None):
         """A shuffled ``tf.data`` pipeline of ``(float32 images, labels)`` batches.
 
         Args:
@@ -58,6 +61,10 @@ class StreamedImages:
                 batch with its own seeds (as :func:`core.augment.augmented_batches` does).
             to_targets: maps a batch of labels to the structure the model's outputs need.
             count: only the first this many files.
+            cache_dir: a folder where the first epoch writes the decoded images, which the
+                next epochs read back instead of decoding every file again (on disk, not in
+                memory; shuffled there in a buffer of :data:`SHUFFLE_BUFFER` images). The
+                caller deletes it after training.
         """
         import tensorflow as tf
 
@@ -93,8 +100,11 @@ class StreamedImages:
             image.set_shape(self.input_shape)
             return image, label
 
-        ds = files.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=False)
-        ds = ds.ignore_errors().batch(batch_size)
+        ds = files.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=False).ignore_errors()
+        if cache_dir is not None:
+            ds = ds.cache(str(Path(cache_dir) / "decoded")).shuffle(
+                min(len(paths), SHUFFLE_BUFFER), seed=seed, reshuffle_each_iteration=True)
+        ds = ds.batch(batch_size)
         if augment is not None:
             seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2, drop_remainder=True)
             ds = tf.data.Dataset.zip((ds, seeds)).map(

@@ -13,6 +13,8 @@ The settings and their checks are in :mod:`core.config`, the augmentation in
 from __future__ import annotations
 
 import math
+import shutil
+import tempfile
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -322,6 +324,7 @@ def train_model(
                   "chief": chief,
                   "worker": config.worker_index if config.strategy == "multiworker" else None})
     start = time.perf_counter()
+    stream_cache = None  # a streamed folder's decoded images, on disk for the run
     # fit traces its steps and creates tf.data iterators every epoch: no other thread
     # may build graphs meanwhile (see core.device.graph_lock).
     try:
@@ -341,8 +344,10 @@ def train_model(
                     from core.augment import augment_batch, crop_and_flip_batch
 
                     augment = crop_and_flip_batch if data.input_shape[-1] == 3 else augment_batch
+                stream_cache = tempfile.mkdtemp(prefix="cnn-studio-decoded-")
                 inputs = (data.x_train.batches(data.y_train, config.batch_size, seed, augment,
-                                               lambda y: targets(model, y), count=n_train),)
+                                               lambda y: targets(model, y), count=n_train,
+                                               cache_dir=stream_cache),)
                 fit_args = {"shuffle": False}  # the pipeline shuffles
             elif config.augment:
                 inputs = (augmented_batches(x_train, targets(model, y_train), config.batch_size, seed,
@@ -370,6 +375,9 @@ def train_model(
                 "batch size" + (", or the compact form." if config.form == "reference" else ".")
             ) from e
         raise
+    finally:
+        if stream_cache is not None:
+            shutil.rmtree(stream_cache, ignore_errors=True)
     seconds = time.perf_counter() - start - progress.paused_seconds
     if progress.diverged:
         raise TrainingDiverged(

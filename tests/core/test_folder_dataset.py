@@ -71,6 +71,11 @@ def test_a_large_folder_streams_from_disk_with_the_same_images_and_trains(tmp_pa
     assert all(by_content.get(images[i].astype(np.uint8).tobytes()) == labels[i] for i in range(len(images)))
     assert images.dtype == np.float32 and tf.is_tensor(batch[0])
     config = TrainConfig.for_arch("lenet5", dataset=str(root), epochs=2, batch_size=16, val_split=0.2)
-    result = run_training(config, data=streamed)
+    import tempfile
+    from pathlib import Path
+
+    before = set(Path(tempfile.gettempdir()).glob("cnn-studio-decoded-*"))
+    result = run_training(config, data=streamed)  # the second epoch reads the decoded images back
     assert result.epochs_completed == 2 and result.test_accuracy is not None
+    assert set(Path(tempfile.gettempdir()).glob("cnn-studio-decoded-*")) == before  # deleted after the run
     assert len(config.input_stats[0]) == 3  # colour: statistics from a sample of the streamed files
