@@ -138,8 +138,8 @@ def split_files(scan: FolderScan, seed: int = 0, limit: int | None = None, val_s
 
     The test set is :data:`TEST_SPLIT` of every class, the same whatever the run's seed,
     so that evaluating a model later never measures it on images it trained on. ``limit``
-    then keeps that many of the other files at random, and validation is a random
-    ``val_split`` of those.
+    then keeps that many of the other files at random (and the same share of the test
+    images, always the same ones), and validation is a random ``val_split`` of those.
     """
     files = scan.files
     labels = np.array([label for _path, label in files], dtype=np.int64)
@@ -149,13 +149,15 @@ def split_files(scan: FolderScan, seed: int = 0, limit: int | None = None, val_s
         members = fixed.permutation(np.flatnonzero(labels == label))
         test[members[: int(round(len(members) * TEST_SPLIT))]] = True
     rest = np.flatnonzero(~test)
+    tests = fixed.permutation(np.flatnonzero(test))
     rng = np.random.default_rng(seed)
     if limit is not None and limit < len(rest):
+        tests = tests[: max(1, int(round(len(tests) * limit / len(rest))))]
         rest = np.sort(rng.permutation(rest)[:limit])
     order = rng.permutation(len(rest))
     n_val = int(round(len(rest) * val_split))
     val, train = np.sort(rest[order[:n_val]]), np.sort(rest[order[n_val:]])
-    return [files[i] for i in train], [files[i] for i in val], [files[i] for i in np.flatnonzero(test)]
+    return [files[i] for i in train], [files[i] for i in val], [files[i] for i in np.sort(tests)]
 
 
 def read_files(files, input_shape):

@@ -417,6 +417,7 @@ class MainWindow(FileMenu, QMainWindow):
         self.engine_thread.quit()
         self.engine_thread.wait(timeout_ms)
         self.collector.stop()
+        self.statusBar().clearMessage()  # and its timer: nothing of the window keeps ticking
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()

@@ -79,3 +79,14 @@ def test_a_large_folder_streams_from_disk_with_the_same_images_and_trains(tmp_pa
     assert result.epochs_completed == 2 and result.test_accuracy is not None
     assert set(Path(tempfile.gettempdir()).glob("cnn-studio-decoded-*")) == before  # deleted after the run
     assert len(config.input_stats[0]) == 3  # colour: statistics from a sample of the streamed files
+
+
+def test_the_test_images_stay_the_same_whatever_the_seed_and_limit_takes_a_share(tmp_path):
+    from core.folder_dataset import split_files
+
+    scan = scan_folder(write_image_folder(tmp_path / "shapes", per_class=40))
+    _, _, test_a = split_files(scan, seed=1)
+    train_b, val_b, test_b = split_files(scan, seed=2)
+    assert test_a == test_b and len(test_a) == 18 and not set(test_a) & set(train_b + val_b)
+    train_c, val_c, test_c = split_files(scan, seed=3, limit=51)
+    assert len(train_c) + len(val_c) == 51 and set(test_c) < set(test_a) and len(test_c) == 9
