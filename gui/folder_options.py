@@ -24,7 +24,6 @@ class FolderOptions(QWidget):
         self.width = QSpinBox()
         for box, what in ((self.height, "height"), (self.width, "width")):
             box.setRange(MIN_SIDE, MAX_FOLDER_SIDE)
-            box.setSuffix(" px")
             box.setToolTip(f"The {what} the images are resized to (area interpolation). Larger keeps "
                            "detail and costs time; the default is the images' median size.")
             box.setAccessibleName(f"Image {what}")
@@ -41,6 +40,7 @@ class FolderOptions(QWidget):
         row.addWidget(self.height, 1)
         row.addWidget(QLabel("×"))
         row.addWidget(self.width, 1)
+        row.addWidget(QLabel("px"))
         row.addWidget(self.colour, 1)
         self._suggested = (32, 32, 3)
 

@@ -236,6 +236,9 @@ class SettingsPanel(SettingsDefaults, QWidget):
         for combo in self.findChildren(QComboBox):  # long entries must not widen the column
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(14)
+        # These share their rows with other fields.
+        self.folder_options.colour.setMinimumContentsLength(6)
+        self.dataset.setMinimumContentsLength(8)
         self.apply_defaults(DEFAULT_ARCH)
         self.arch.currentIndexChanged.connect(self._on_arch_changed)
         self.epochs.valueChanged.connect(self._fit_default_warmup)
