@@ -218,20 +218,21 @@ class Engine(QObject):
         model = self._predictor.model
         try:
             out["layers"] = feature_map_layers(model)
-            found = None if drawing.ndim == 3 else mnist_style_with_transform(drawing)
-            if drawing.ndim == 3:  # a photo: the heat map is laid over it by the image area
+            model_input, on_drawing = None, None
+            if drawing.ndim == 3:  # a photo: the image area lays the heat map over it as it is
                 from core.photos import photo_input
 
                 model_input = photo_input(drawing, self._predictor.input_shape).astype(np.float32)
+            else:
+                found = mnist_style_with_transform(drawing)
+                if found is not None:
+                    digit, transform = found
+                    model_input = fit_to_input(digit, self._predictor.input_shape)
+                    on_drawing = (transform, drawing.shape)
+            if model_input is not None:
                 if want_saliency:
-                    out["saliency"] = saliency(model, model_input)
-                if layer:
-                    out["grid"] = feature_grid(feature_maps(model, model_input, layer))
-            elif found is not None:
-                digit, transform = found
-                model_input = fit_to_input(digit, self._predictor.input_shape)
-                if want_saliency:
-                    out["saliency"] = saliency_on_drawing(saliency(model, model_input), transform, drawing.shape)
+                    heat = saliency(model, model_input)
+                    out["saliency"] = saliency_on_drawing(heat, *on_drawing) if on_drawing else heat
                 if layer:
                     out["grid"] = feature_grid(feature_maps(model, model_input, layer))
         except Exception as e:  # shown under the view, never raised into Qt
