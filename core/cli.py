@@ -152,6 +152,9 @@ def add_train_options(p, train: bool = False) -> None:
     p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
                    help="vary stroke width, shift, rotate and zoom 30%% of the training images "
                         "(default: on for digit datasets, off for others)")
+    p.add_argument("--deslant", action=argparse.BooleanOptionalAction, default=None,
+                   help="straighten slanted digits in a first layer of the model, for training and reading "
+                        "alike (default: on for digit datasets; greyscale only)")
     p.add_argument("--early-stopping", type=whole, metavar="PATIENCE",
                    help="stop when the validation loss has not improved for PATIENCE epochs, keeping the best weights")
     p.add_argument("--val-split", type=number, metavar="F", help="fraction of training images held out (default 0.1)")

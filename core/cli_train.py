@@ -108,7 +108,7 @@ def given_settings(args) -> dict:
         image_size=args.image_size, color_mode=args.color_mode,
         batch_size=args.batch_size, optimizer=args.optimizer, learning_rate=args.lr, limit=args.limit,
         momentum=args.momentum, nesterov=args.nesterov or None, weight_decay=args.weight_decay,
-        schedule=args.schedule, warmup=args.warmup, augment=args.augment,
+        schedule=args.schedule, warmup=args.warmup, augment=args.augment, deslant=args.deslant,
         early_stopping=args.early_stopping, val_split=args.val_split, seed=args.seed,
         device=args.device.lower() if args.device else None, mixed_precision=args.mixed_precision,
         checkpoint=args.checkpoint, tensorboard=args.tensorboard,
@@ -290,7 +290,7 @@ def cmd_train(args) -> int:
     err(f"Training {config.arch} ({config.form}) on {config.dataset}: {config.epochs} epochs, batch {config.batch_size}, "
          f"{config.optimizer} lr {config.learning_rate:g} ({config.schedule}"
          + (f", {config.warmup} warm-up" if config.warmup else "") + ")"
-         + (", augmented" if config.augment else ""))
+         + (", augmented" if config.augment else "") + (", deslanted" if config.deslant else ""))
     def started(info):
         if events:
             events.send("start", info)

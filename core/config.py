@@ -67,6 +67,8 @@ class TrainConfig:
         augment: random stroke widths, shifts, rotations and zoom of a share
             (:data:`AUGMENT_FRACTION`) of the training images; on by default for digit
             datasets (see :meth:`for_arch`).
+        deslant: straighten slanted digits in a first layer of the model (see
+            :mod:`core.models.deslant`); on by default for digit datasets.
         early_stopping: stop when the validation loss has not improved for this many
             epochs and keep the best weights (0: off).
         device: ``"auto"``, or a TensorFlow device such as ``"cpu"``, ``"gpu:0"``;
@@ -111,6 +113,7 @@ class TrainConfig:
     schedule: str = "cosine"
     warmup: int = 0
     augment: bool = False
+    deslant: bool = False
     early_stopping: int = 0
     val_split: float = 0.1
     limit: int | None = None
@@ -140,13 +143,14 @@ class TrainConfig:
         and colour photos with crops and flips (the CIFAR recipe).
         The default warm-up is shortened for runs too short for it (one epoch: none).
         """
-        from core.datasets import augmented_by_default
+        from core.datasets import augmented_by_default, is_digit_dataset
 
         d = get_arch(arch).defaults
+        dataset = overrides.get("dataset") or cls.dataset
         values = dict(
             arch=arch, epochs=d.epochs, batch_size=d.batch_size, optimizer=d.optimizer,
             learning_rate=d.learning_rate, schedule=d.schedule, warmup=d.warmup,
-            augment=augmented_by_default(overrides.get("dataset") or cls.dataset),
+            augment=augmented_by_default(dataset), deslant=is_digit_dataset(dataset),
         )
         if recipe is not None:
             if recipe not in RECIPES:
@@ -167,6 +171,8 @@ class TrainConfig:
             options["aux"] = True
         if self.input_stats is not None:
             options["input_stats"] = self.input_stats
+        if self.deslant:
+            options["deslant"] = True
         return {"form": self.form, **options}
 
     def dataset_options(self) -> dict:
@@ -289,11 +295,24 @@ class TrainConfig:
                                     f"not {self.image_size!r}")
         if self.color_mode is not None and "color_mode" not in errors and self.color_mode not in COLOR_MODES:
             errors["color_mode"] = f"must be one of {', '.join(COLOR_MODES)}, not {self.color_mode!r}"
+        if not isinstance(self.deslant, bool):
+            errors["deslant"] = f"must be true or false, not {self.deslant!r}"
+        elif self.deslant and "dataset" not in errors and self._channels() not in (None, 1):
+            errors["deslant"] = "straightens greyscale digits; this dataset's images are in colour"
         if self.resume and self.start_from:
             errors["start_from"] = "cannot be used with resume: a run either goes on or starts from weights"
         if "checkpoint" not in errors and self.checkpoint and not self.checkpoint.endswith(".keras"):
             errors["checkpoint"] = f"model files end in .keras, not {self.checkpoint!r}"
         return errors
+
+    def _channels(self) -> int | None:
+        """The channels of the run's images (None when that cannot be told)."""
+        from core.datasets import get_dataset_info
+
+        try:
+            return get_dataset_info(self.dataset, self.image_size, self.color_mode).input_shape[-1]
+        except Exception:  # an unusable dataset or option, reported under its own name
+            return None
 
     def validate(self) -> None:
         """Raises :class:`SettingsError` unless every field can be used."""

@@ -162,6 +162,8 @@ def load_model(path) -> LoadedModel:
     from core.device import load_tensorflow
 
     load_tensorflow()
+    import core.models.deslant  # noqa: F401  (registers the layer, which digit models may hold)
+
     path = Path(path).expanduser()
     if not path.is_file():
         raise ModelFileError(f"No model file at {path}.")

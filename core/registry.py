@@ -66,13 +66,13 @@ ARCHITECTURES: dict[str, ArchInfo] = {
               "Two hidden dense layers (256, 128) with L2 and dropout: the baseline every "
               "CNN should beat.", TrainingDefaults("adam", 1e-3, 128, 10, "constant")),
         # The default digit model. The tutorial's RMSprop 1e-2 stalls at 97-98%. Adam at
-        # batch 128, one epoch of warm-up to 6e-3 then cosine decay over 5 epochs, passes
-        # 99.0% test accuracy in a median ≈12 s here (benchmarks/time_to_accuracy.py; 4e-3
-        # without warm-up needed 14.4 s) and ends near 99.15%; 6 epochs end near 99.3% but
-        # pass 99% later (≈16 s).
+        # batch 128, one epoch of warm-up to 6e-3 then cosine decay over 4 epochs, digits
+        # deslanted (core.models.deslant), passes 99.0% test accuracy in a median ≈13 s here
+        # (benchmarks/time_to_accuracy.py) and ends at 99.2-99.3%; 5 epochs end no better
+        # (99.28-99.31%) and pass 99% later (≈15 s).
         _arch("lenet5", "LeNet-5", "core.models.lenet:lenet5", (28, 28, 1),
               "LeCun et al. (1998), modern variant for 28×28: two small convolutions with "
-              "pooling, then three dense layers.", TrainingDefaults("adam", 6e-3, 128, 5, "cosine", 1),
+              "pooling, then three dense layers.", TrainingDefaults("adam", 6e-3, 128, 4, "cosine", 1),
               normalization="symmetric"),
         _arch("alexnet", "AlexNet", "core.models.alexnet:alexnet", (227, 227, 1),
               "Krizhevsky et al. (2012): five convolutions, overlapping max-pooling, two "
@@ -170,7 +170,7 @@ def default_input(arch_id: str, form: str = "reference") -> tuple[int, int, int]
 
 
 def build_model(arch_id: str, input_shape=None, classes: int = 10, form: str = "reference",
-                input_stats=None, **options):
+                input_stats=None, deslant: bool = False, **options):
     """Builds a fresh, uncompiled Keras model of the given architecture.
 
     Args:
@@ -183,6 +183,8 @@ def build_model(arch_id: str, input_shape=None, classes: int = 10, form: str = "
         input_stats: ``[[means…], [stds…]]`` of the training pixels per channel: the model
             standardises its input with them (see :func:`core.models.common.standardize_input`);
             None keeps the architecture's own rescaling.
+        deslant: straighten slanted digits first, in a layer of the model (see
+            :mod:`core.models.deslant`); greyscale inputs only.
         **options: the architecture's own options (see :attr:`ArchInfo.options`).
 
     Raises:
@@ -209,6 +211,10 @@ def build_model(arch_id: str, input_shape=None, classes: int = 10, form: str = "
         from core.models.common import standardize_input
 
         standardize_input(model, input_stats)
+    if deslant:
+        from core.models.deslant import with_deslant
+
+        model = with_deslant(model)
     return model
 
 

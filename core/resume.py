@@ -191,7 +191,8 @@ def remaining_epochs(path) -> int:
 def finetune_config(path, dataset: str, epochs: int | None = None, **overrides):
     """The settings that train a saved model's weights further on ``dataset``, with a
     fresh optimiser: the architecture's defaults (augmentation as suits the dataset), a
-    tenth of its learning rate unless ``overrides`` says otherwise.
+    tenth of its learning rate, and its deslanting (the weights learned with it or without
+    it), unless ``overrides`` says otherwise.
 
     Raises:
         ModelFileError: the file has no record of its architecture.
@@ -210,7 +211,8 @@ def finetune_config(path, dataset: str, epochs: int | None = None, **overrides):
     defaults = TrainConfig.for_arch(arch, dataset=dataset)
     values = dict(form=config.get("form", record.get("form", defaults.form)), options=config.get("options", {}),
                   dataset=dataset, epochs=epochs or max(1, defaults.epochs // 2),
-                  learning_rate=defaults.learning_rate / 10, start_from=str(path))
+                  learning_rate=defaults.learning_rate / 10, start_from=str(path),
+                  deslant=bool(config.get("deslant", False)))
     values.update({k: v for k, v in overrides.items() if v is not None})
     return TrainConfig.for_arch(arch, **values)  # its warm-up fits the epochs
 

@@ -17,7 +17,8 @@ from core.config import TrainConfig
 
 #: Settings a sweep may vary (the rest of a TrainConfig is the run's, not the question's).
 SWEEPABLE = ("form", "epochs", "batch_size", "optimizer", "learning_rate", "momentum", "nesterov",
-             "weight_decay", "schedule", "warmup", "augment", "early_stopping", "val_split", "mixed_precision")
+             "weight_decay", "schedule", "warmup", "augment", "deslant",
+             "early_stopping", "val_split", "mixed_precision")
 #: Power of the seed estimate: seeds that would find the observed difference 80% of the time.
 POWER_Z = 0.8416
 

@@ -35,6 +35,7 @@ def train_arguments(config: TrainConfig, save_to: str | None) -> list[str]:
             "--seed", str(config.seed), "--strategy", config.strategy,
             "--worker-timeout", repr(float(config.worker_timeout)), "--events"]
     args.append("--augment" if config.augment else "--no-augment")
+    args.append("--deslant" if config.deslant else "--no-deslant")
     if config.nesterov:
         args.append("--nesterov")
     if config.options.get("batch_norm") is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from core.config import TrainConfig
-from core.datasets import augmented_by_default
+from core.datasets import augmented_by_default, is_digit_dataset
 from core.registry import get_arch
 
 
@@ -32,6 +32,13 @@ class SettingsDefaults:
         self.apply_defaults(self.current_arch())
         self.check()
 
+    def apply_dataset_defaults(self) -> None:
+        """Digits train with augmentation and deslanted, colour photos with crops and flips;
+        other datasets with neither."""
+        dataset = self.dataset.currentData() or TrainConfig.dataset
+        self.augment.setChecked(augmented_by_default(dataset))
+        self.deslant.setChecked(is_digit_dataset(dataset))
+
     def apply_defaults(self, arch_id: str) -> None:
         """Sets every hyperparameter to the architecture's defaults."""
         d = get_arch(arch_id).defaults
@@ -49,7 +56,7 @@ class SettingsDefaults:
         self.nesterov.setChecked(base.nesterov)
         self.weight_decay.setText(f"{base.weight_decay:g}")
         self.warmup.setValue(min(d.warmup, max(0, d.epochs - 1)))
-        self.augment.setChecked(augmented_by_default(self.dataset.currentData() or base.dataset))
+        self.apply_dataset_defaults()
         self.early_stopping.setValue(base.early_stopping)
         self.val_split.setText(f"{base.val_split:g}")
         self.seed.setValue(base.seed)

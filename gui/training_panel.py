@@ -112,7 +112,7 @@ class TrainingPanel(QGroupBox):
         self.more_action = make_action(
             self, "&More settings", "Ctrl+M",
             lambda: self.settings.set_advanced_visible(not self.settings.advanced.isVisible()),
-            "Show or hide momentum, weight decay, warm-up, augmentation, early stopping and more.")
+            "Show or hide momentum, weight decay, warm-up, augmentation, deslanting, early stopping and more.")
         self.add_folder_action = make_action(
             self, "Add image &folder…", None, self.add_image_folder,
             "Train on your own images: a folder with one subfolder of images per class.")

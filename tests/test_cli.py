@@ -1,6 +1,7 @@
 """The headless subcommands, run as a user runs them."""
 
 import json
+import zipfile
 import os
 import subprocess
 import sys
@@ -80,13 +81,15 @@ def test_train_with_every_control(tmp_path):
     checkpoint = tmp_path / "best.keras"
     proc = run_cli("train", "lenet5", "--epochs", "2", "--limit", "600", "--batch-size", "32", "--optimizer", "sgd",
                    "--lr", "0.05", "--momentum", "0.8", "--nesterov", "--weight-decay", "1e-4", "--schedule", "cosine",
-                   "--warmup", "1", "--augment", "--early-stopping", "3", "--val-split", "0.2", "--seed", "3",
+                   "--warmup", "1", "--augment", "--deslant", "--early-stopping", "3", "--val-split", "0.2", "--seed", "3",
                    "--device", "CPU", "--mixed-precision", "bfloat16", "--checkpoint", str(checkpoint), "--json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["epochs"] == 2 and data["test_accuracy"] > 0.3
-    assert "1 warm-up" in proc.stderr and "augmented" in proc.stderr and "lr " in proc.stderr
+    assert "1 warm-up" in proc.stderr and "augmented, deslanted" in proc.stderr and "lr " in proc.stderr
     assert checkpoint.is_file()
+    with zipfile.ZipFile(checkpoint) as archive:
+        assert '"class_name": "Deslant"' in archive.read("config.json").decode()
 
 
 def test_train_that_diverges_exits_non_zero_with_advice():

@@ -127,6 +127,10 @@ def test_fine_tuning_copies_what_fits_and_starts_the_rest_afresh(bundled_model_p
     config = finetune_config(bundled_model_path, "mnist", epochs=1, limit=None)
     assert config.start_from == str(bundled_model_path) and config.arch == "lenet5"
     assert config.learning_rate == pytest.approx(TrainConfig.for_arch("lenet5").learning_rate / 10)
+    assert config.deslant  # as the bundled model learned; a model from before deslanting keeps without
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("core.resume.read_metadata", lambda path: {"arch": "lenet5", "config": {"arch": "lenet5"}})
+        assert not finetune_config(bundled_model_path, "my_digits").deslant
     tuned = run_training(config, data=small_mnist)
     assert tuned.fine_tune["layers_copied"] >= 4 and tuned.fine_tune["layers_fresh"] == 0
     # It starts from a trained reader, so one short epoch on 512 images reads well.

@@ -33,11 +33,14 @@ def test_every_field_typed_a_bad_value_refused_and_reset(window, qtbot):
         assert field(panel, caption).value() == int(value), caption
     click(qtbot, button(panel, "Nesterov momentum"))
     click(qtbot, button(panel, "Augment the images"))
+    assert panel.deslant.isChecked()  # digits are deslanted by default
+    click(qtbot, button(panel, "Deslant the digits"))
     click(qtbot, button(panel, "Keep every epoch's weights"))
     assert not panel.keep_epochs.isChecked()
     config = panel.config()
     assert (config.learning_rate, config.momentum, config.nesterov, config.weight_decay, config.val_split) == \
         (0.01, 0.8, True, 1e-4, 0.2)
+    assert not config.augment and not config.deslant
     assert (config.epochs, config.batch_size, config.warmup, config.early_stopping, config.limit, config.seed) == \
         (3, 32, 1, 2, 5000, 7)
     # Every entry of every combo box of the panel can be chosen.
@@ -67,11 +70,11 @@ def test_every_field_typed_a_bad_value_refused_and_reset(window, qtbot):
     config = panel.config()
     assert (config.arch, config.form, config.dataset, config.strategy, config.device, config.workers,
             config.tensorboard, config.limit, config.optimizer, config.epochs) == \
-        ("lenet5", "compact", "mnist", "default", "auto", [], None, None, "adam", 5)
-    assert panel.keep_epochs.isChecked()
+        ("lenet5", "compact", "mnist", "default", "auto", [], None, None, "adam", 4)
+    assert panel.keep_epochs.isChecked() and config.augment and config.deslant
     type_into(qtbot, field(panel, "Epochs"), "9")
     key(qtbot, window, "Ctrl+R")
-    assert panel.config().epochs == 5 and button(window, "Start training").isEnabled()
+    assert panel.config().epochs == 4 and button(window, "Start training").isEnabled()
     assert not panel.strategy_note.isVisible()
     click(qtbot, button(panel, "More settings"))
     assert not panel.advanced.isVisible()

@@ -249,6 +249,14 @@ def test_train_add_image_folder_trains_on_ones_own_images(window, qtbot, dialogs
     assert datasets.currentText() == "shapes (folder)" and datasets.currentData() == str(root)
     assert "60 images in 3 classes" in window.statusBar().currentMessage()
     assert str(root) in remembered_folders() and window.settings.augment.isChecked()  # colour: crops, flips
+    # Deslanting is for greyscale digits: off here, and refused in colour if ticked.
+    assert not window.settings.deslant.isChecked()
+    key(qtbot, window, "Ctrl+M")
+    click(qtbot, button(window.settings, "Deslant the digits"))
+    assert "in colour" in window.settings.error_labels["deslant"].text()
+    assert not button(window, "Start training").isEnabled()
+    click(qtbot, button(window.settings, "Deslant the digits"))
+    assert not window.settings.error_labels["deslant"].isVisible()
     # The images suggest how they are read (48×48, colour); the person reads them smaller, in grey.
     height, width = field(window.settings, "Image size"), window.settings.folder_options.width
     assert (height.value(), width.value(), window.settings.folder_options.colour.currentText()) == (48, 48, "Colour")
