@@ -67,9 +67,9 @@ ARCHITECTURES: dict[str, ArchInfo] = {
               "CNN should beat.", TrainingDefaults("adam", 1e-3, 128, 10, "constant")),
         # The default digit model. The tutorial's RMSprop 1e-2 stalls at 97-98%. Adam at
         # batch 128, one epoch of warm-up to 6e-3 then cosine decay over 4 epochs, digits
-        # deslanted (core.models.deslant), passes 99.0% test accuracy in a median ≈13 s here
-        # (benchmarks/time_to_accuracy.py) and ends at 99.2-99.3%; 5 epochs end no better
-        # (99.28-99.31%) and pass 99% later (≈15 s).
+        # deslanted (core.models.deslant), passes 99.0% test accuracy in a median ≈14.6 s
+        # here (benchmarks/time_to_accuracy.py) and ends at 99.2-99.4%; 5 epochs ended no
+        # better (99.28-99.31%) and passed 99% later.
         _arch("lenet5", "LeNet-5", "core.models.lenet:lenet5", (28, 28, 1),
               "LeCun et al. (1998), modern variant for 28×28: two small convolutions with "
               "pooling, then three dense layers.", TrainingDefaults("adam", 6e-3, 128, 4, "cosine", 1),

@@ -68,6 +68,12 @@ def test_a_model_built_deslanted_carries_the_layer_through_a_file(tmp_path):
     assert loaded.get_layer("deslant")
     x = prepare(slanted(draw_digit("7", width=18), 0.3), (28, 28, 1))[0][None]
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-5)
+    # Its own graph: a layer's maps can be probed (the Activations view), and it converts to
+    # TensorFlow Lite (no image-transform op).
+    from core.explain import feature_map_layers, feature_maps
+
+    assert feature_map_layers(model)[:2] == ["deslant", "block1_conv1"]
+    assert feature_maps(model, x[0], "block1_conv1").shape == (26, 26, 6)
     with pytest.raises(ValueError, match="greyscale"):
         build_model("lenet5", (32, 32, 3), 10, form="compact", deslant=True)
 

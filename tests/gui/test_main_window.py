@@ -36,7 +36,7 @@ def test_summary_table_matches_the_model(window, qtbot):
         assert f"{model.count_params():,}" in window.summary_view.totals.text()
         assert "per epoch" in window.summary_view.totals.text()
     # picking an architecture applies its defaults
-    assert window.settings.epochs.value() == 5 and window.settings.learning_rate.text() == "0.006"
+    assert window.settings.epochs.value() == 4 and window.settings.learning_rate.text() == "0.006"
     assert window.settings.warmup.value() == 1
     assert window.settings.batch_size.value() == 128
 
