@@ -154,6 +154,9 @@ class SummaryView(QWidget):
         self.aux = QCheckBox("Auxiliary heads")
         self.aux.setToolTip("GoogLeNet: show the two auxiliary classifiers used in training "
                             "(dropped for prediction and export).")
+        self.deslant = QCheckBox("Deslant")
+        self.deslant.setToolTip("Greyscale inputs: the layer that shears each digit upright before the "
+                                "network (More settings ▸ Deslant the digits; on by default for digits).")
         self.inception = QComboBox()
         for v, text in (("v1", "Inception v1"), ("v2", "v2 (two 3×3 for 5×5)"), ("v3", "v3 (1×n, n×1)")):
             self.inception.addItem(text, v)
@@ -167,7 +170,7 @@ class SummaryView(QWidget):
 
         controls = QHBoxLayout()
         for w in (QLabel("Form"), self.form, QLabel("Input"), self.input, QLabel("Classes"), self.classes,
-                  self.batch_norm, self.aux, self.inception, self.input_error):
+                  self.batch_norm, self.aux, self.inception, self.deslant, self.input_error):
             controls.addWidget(w)
         controls.addStretch(1)
         buttons = QHBoxLayout()
@@ -202,7 +205,8 @@ class SummaryView(QWidget):
         self.form.currentIndexChanged.connect(self._on_form_changed)
         self.input.editingFinished.connect(self.request)
         self.classes.valueChanged.connect(self.request)
-        for signal in (self.batch_norm.toggled, self.aux.toggled, self.inception.currentIndexChanged):
+        for signal in (self.batch_norm.toggled, self.aux.toggled, self.inception.currentIndexChanged,
+                       self.deslant.toggled):
             signal.connect(self.request)
         self.expand.clicked.connect(self.tree.expandAll)
         self.collapse.clicked.connect(self.tree.collapseAll)
@@ -211,9 +215,9 @@ class SummaryView(QWidget):
         self._update_option_widgets()
 
     # ---------------------------------------------------------------- state
-    def configure(self, arch: str, form: str, input_shape, classes: int) -> None:
+    def configure(self, arch: str, form: str, input_shape, classes: int, deslant: bool = False) -> None:
         """Shows ``arch`` at ``input_shape`` (as the training settings are) and rebuilds."""
-        widgets = (self.form, self.classes, self.batch_norm, self.aux, self.inception)
+        widgets = (self.form, self.classes, self.batch_norm, self.aux, self.inception, self.deslant)
         for w in widgets:
             w.blockSignals(True)
         self.arch = arch
@@ -223,6 +227,7 @@ class SummaryView(QWidget):
         self.batch_norm.setChecked(form == "compact")
         self.aux.setChecked(False)
         self.inception.setCurrentIndex(0)
+        self.deslant.setChecked(deslant)
         for w in widgets:
             w.blockSignals(False)
         self._update_option_widgets()
@@ -241,6 +246,8 @@ class SummaryView(QWidget):
             options["aux"] = True
         if "inception_version" in allowed:
             options["inception_version"] = self.inception.currentData()
+        if self.deslant.isChecked() and self.input.text().strip().endswith("x1"):
+            options["deslant"] = True
         return options
 
     def _update_option_widgets(self) -> None:
@@ -264,6 +271,7 @@ class SummaryView(QWidget):
             self.input_error.setText("Input must look like 28x28x1 (sides up to 4096, 1 to 4 channels).")
             return
         self.input_error.setText("")
+        self.deslant.setVisible(shape[-1] == 1)
         self.totals.setText("Building the model…")
         self._request = next_request_id()
         self.requested.emit(self._request, self.arch, shape, self.classes.value(), self.form.currentData(),
@@ -285,7 +293,7 @@ class SummaryView(QWidget):
         def show():
             info = get_dataset_info(settings.dataset.currentData())
             self.configure(settings.current_arch(), settings.current_form(), info.input_shape,
-                           len(info.class_names))
+                           len(info.class_names), settings.deslant.isChecked())
 
         def context():
             config = settings.config()
@@ -296,7 +304,7 @@ class SummaryView(QWidget):
 
         self._show_settings = show
         for signal in (settings.arch_changed, settings.dataset.currentIndexChanged,
-                       settings.form.currentIndexChanged):
+                       settings.form.currentIndexChanged, settings.deslant.toggled):
             signal.connect(show)
         for signal in (settings.batch_size.valueChanged, settings.limit.valueChanged,
                        settings.dataset.currentIndexChanged):

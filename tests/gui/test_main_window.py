@@ -5,6 +5,7 @@ from PySide6.QtCore import Qt
 from core.registry import build_model
 from core.config import TrainConfig
 from tests.gui.userpath import draw_digit_on
+from tests.gui.userpath import button, click, open_tab
 
 
 def leaf_rows(tree):
@@ -29,12 +30,21 @@ def test_summary_table_matches_the_model(window, qtbot):
     for arch in ("mlp", "vgg11", "lenet5"):
         window.settings.arch.setCurrentIndex(window.settings.arch.findData(arch))
         wait_summary(window, qtbot, arch)
-        model = build_model(arch, (28, 28, 1), 10, form="compact")
+        model = build_model(arch, (28, 28, 1), 10, form="compact", deslant=True)  # MNIST's default
         rows = leaf_rows(window.summary_view.tree)
         assert [r[0] for r in rows] == [layer.name for layer in model.layers]
         assert [r[3] for r in rows] == [f"{layer.count_params():,}" for layer in model.layers]
         assert f"{model.count_params():,}" in window.summary_view.totals.text()
         assert "per epoch" in window.summary_view.totals.text()
+    # The Layers tab follows More settings ▸ Deslant the digits, and has its own box.
+    window.settings.set_advanced_visible(True)
+    open_tab(qtbot, window.tabs, "Layers")
+    click(qtbot, button(window.settings, "Deslant the digits"))
+    qtbot.waitUntil(lambda: "deslant" not in [r[0] for r in leaf_rows(window.summary_view.tree)], timeout=30_000)
+    assert not window.summary_view.deslant.isChecked()
+    click(qtbot, button(window.summary_view, "Deslant"))
+    qtbot.waitUntil(lambda: [r[0] for r in leaf_rows(window.summary_view.tree)][:2] == ["image", "deslant"],
+                    timeout=30_000)
     # picking an architecture applies its defaults
     assert window.settings.epochs.value() == 4 and window.settings.learning_rate.text() == "0.006"
     assert window.settings.warmup.value() == 1
