@@ -35,7 +35,9 @@ class Deslant(layers.Layer):
     """
 
     def call(self, images):
-        images = ops.cast(images, self.compute_dtype)
+        # In float32 whatever the precision policy: the second moments of a 28×28 image reach
+        # about 4e7, beyond float16's range.
+        images = ops.cast(images, "float32")
         height, width = images.shape[1], images.shape[2]
         ink = ops.sum(images, axis=-1)  # (N, H, W)
         rows = ops.reshape(ops.arange(height, dtype=ink.dtype), (1, height, 1))
@@ -59,7 +61,7 @@ class Deslant(layers.Layer):
         source = ops.stop_gradient(cols + ops.reshape(shear, (-1, 1, 1)) * dy)  # (N, H, W)
         columns = ops.reshape(ops.arange(width, dtype=ink.dtype), (1, 1, 1, width))
         weights = ops.relu(1.0 - ops.abs(ops.expand_dims(source, -1) - columns))  # (N, H, W, W)
-        return ops.matmul(weights, ops.expand_dims(ink, -1))  # (N, H, W, 1)
+        return ops.cast(ops.matmul(weights, ops.expand_dims(ink, -1)), self.compute_dtype)  # (N, H, W, 1)
 
     def compute_output_shape(self, input_shape):
         return input_shape

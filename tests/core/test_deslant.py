@@ -87,3 +87,12 @@ def test_digit_datasets_deslant_by_default_and_colour_refuses_it():
     errors = TrainConfig.for_arch("resnet18", dataset="cifar10", deslant=True).errors()
     assert "in colour" in errors["deslant"]
     assert "true or false" in TrainConfig(deslant="yes").errors()["deslant"]
+
+
+def test_float16_precision_deslants_as_float32():
+    from core.models.deslant import Deslant
+
+    leaning = prepare(slanted(draw_digit("1", width=18, scale=0.8, offset=(28, 28)), 0.35), (28, 28, 1))[0][None]
+    half = Deslant(dtype="mixed_float16")(leaning).numpy()
+    assert half.dtype == np.float16 and np.isfinite(half).all()
+    np.testing.assert_allclose(half.astype(np.float32), deslanted(leaning), atol=0.5)
