@@ -205,16 +205,15 @@ def build_model(arch_id: str, input_shape=None, classes: int = 10, form: str = "
         raise ValueError(f"classes must be an integer from 2 to 100000. Received: classes={classes!r}")
     module_name, function_name = info.factory.split(":")
     factory = getattr(importlib.import_module(module_name), function_name)
-    model = factory(input_shape=shape, classes=classes, normalization=info.normalization, form=form,
-                    **options)
+    from core.models.common import deslanted_inputs
+
+    with deslanted_inputs(deslant):
+        model = factory(input_shape=shape, classes=classes, normalization=info.normalization, form=form,
+                        **options)
     if input_stats is not None:
         from core.models.common import standardize_input
 
         standardize_input(model, input_stats)
-    if deslant:
-        from core.models.deslant import with_deslant
-
-        model = with_deslant(model)
     return model
 
 

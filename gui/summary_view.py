@@ -246,9 +246,15 @@ class SummaryView(QWidget):
             options["aux"] = True
         if "inception_version" in allowed:
             options["inception_version"] = self.inception.currentData()
-        if self.deslant.isChecked() and self.input.text().strip().endswith("x1"):
+        if self.deslant.isChecked() and self._greyscale_input():
             options["deslant"] = True
         return options
+
+    def _greyscale_input(self) -> bool:
+        try:
+            return parse_shape(self.input.text())[-1] == 1
+        except ValueError:
+            return False
 
     def _update_option_widgets(self) -> None:
         allowed = get_arch(self.arch).options

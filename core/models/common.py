@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+
 import keras
 from keras import layers
 
@@ -11,6 +14,20 @@ NORMALIZATIONS = {
     "symmetric": (1.0 / 127.5, -1.0),
 }
 FORMS = ("reference", "compact")
+
+_DESLANT = contextvars.ContextVar("deslant", default=False)
+
+
+@contextlib.contextmanager
+def deslanted_inputs(enabled: bool = True):
+    """Models built within it begin with a :class:`core.models.deslant.Deslant` layer,
+    before their rescaling (see :func:`model_input`), and so every factory takes the option
+    without a parameter of its own."""
+    token = _DESLANT.set(bool(enabled))
+    try:
+        yield
+    finally:
+        _DESLANT.reset(token)
 
 
 def check_form(form: str) -> str:
@@ -25,19 +42,30 @@ def model_input(input_shape, normalization: str, min_size: int = 1, resize_to: i
     The normalisation is a layer of the model, so a saved model carries it and every
     caller feeds raw pixels. An input smaller than ``min_size`` on a side is resized up
     with padding (like ``tf.image.resize_with_pad``) to ``resize_to`` (default
-    ``min_size``), which the summary shows as the layer ``resize_with_pad``.
+    ``min_size``), which the summary shows as the layer ``resize_with_pad``. Within
+    :func:`deslanted_inputs`, the layer ``deslant`` comes first.
 
     Returns:
         ``(inputs, x)``: the Keras input tensor and the tensor to build on.
+
+    Raises:
+        ValueError: an unknown normalisation, or deslanting asked of a colour input.
     """
     if normalization not in NORMALIZATIONS:
         raise ValueError(
             f"normalization must be one of {', '.join(NORMALIZATIONS)}. "
             f"Received: normalization={normalization!r}"
         )
-    inputs = keras.Input(shape=tuple(input_shape), name="image")
+    inputs = x = keras.Input(shape=tuple(input_shape), name="image")
+    if _DESLANT.get():
+        from core.models.deslant import Deslant
+
+        if input_shape[-1] != 1:
+            raise ValueError(f"Deslanting works on greyscale images (1 channel). Received: "
+                             f"{input_shape[-1]} channels")
+        x = Deslant(name="deslant")(x)
     scale, offset = NORMALIZATIONS[normalization]
-    x = layers.Rescaling(scale, offset, name="rescaling")(inputs)
+    x = layers.Rescaling(scale, offset, name="rescaling")(x)
     height, width = input_shape[0], input_shape[1]
     if min(height, width) < min_size:
         side = max(resize_to or min_size, height, width)

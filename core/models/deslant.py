@@ -66,28 +66,3 @@ class Deslant(layers.Layer):
     def compute_output_shape(self, input_shape):
         return input_shape
 
-
-def with_deslant(model):
-    """A copy of the freshly built functional ``model`` with a :class:`Deslant` layer named
-    ``deslant`` between its input and its first layer (its ``rescaling``), with the same
-    weights. The layers are copied, not shared: a shared layer's ``output`` would still be
-    the original graph's.
-
-    Raises:
-        ValueError: when the model's input is not greyscale.
-    """
-    channels = model.inputs[0].shape[-1]
-    if channels != 1:
-        raise ValueError(f"Deslanting works on greyscale images (1 channel). Received: {channels} channels")
-    model.get_layer("rescaling")  # raises ValueError when there is none
-
-    def call(layer, *args, **kwargs):
-        if layer.name == "rescaling":
-            return layer(Deslant(name="deslant")(args[0]), *args[1:], **kwargs)
-        return layer(*args, **kwargs)
-
-    deslanted = keras.models.clone_model(model, call_function=call)
-    # The copy starts from the model's own initial weights, so that a seed gives the same
-    # start with deslanting and without it.
-    deslanted.set_weights(model.get_weights())
-    return deslanted
