@@ -19,7 +19,11 @@ class Predictor:
     """Predicts single images with a model it owns.
 
     The predictor never shares its model with a thread that trains: give it a copy
-    (:meth:`from_weights`, or a model built from a snapshot) or a loaded file.
+    (a model built from a snapshot) or a loaded file.
+
+    A model that begins with a ``deslant`` layer (:mod:`core.models.deslant`) is run with
+    that layer's output as a second output, so that :meth:`predict_seen` can show the
+    digit as the network reads it, upright.
 
     Args:
         model: a Keras model taking raw pixels of shape (H, W, C) and returning class
@@ -36,49 +40,68 @@ class Predictor:
         self.num_classes = int(model.outputs[0].shape[-1])
         self.class_names = list(class_names) if class_names else [str(i) for i in range(self.num_classes)]
         self._single = (1, *self.input_shape)
+        self._runner = _with_deslanted_output(model)
         self.traced = False
         if trace:
             self._trace(blocking=True)
-
-    @classmethod
-    def from_weights(cls, arch: str, input_shape, classes: int, weights, class_names=None):
-        """Builds a fresh model of ``arch`` holding a copy of ``weights``."""
-        from core.registry import build_model
-
-        with graph_lock:
-            model = build_model(arch, input_shape, classes)
-            model.set_weights(weights)
-            return cls(model, class_names)
 
     def _trace(self, blocking: bool) -> bool:
         if not graph_lock.acquire(blocking=blocking):
             return False
         try:
-            self.model.predict_on_batch(np.zeros(self._single, np.float32))
+            self._runner.predict_on_batch(np.zeros(self._single, np.float32))
             self.traced = True
         finally:
             graph_lock.release()
         return True
 
-    def predict_batch(self, images: np.ndarray) -> np.ndarray:
-        """Returns probabilities of shape (N, classes) for float32 images (N, H, W, C)."""
+    @property
+    def deslants(self) -> bool:
+        """Whether the model deslants digits in its first layer."""
+        return self._runner is not self.model
+
+    def _run(self, images: np.ndarray):
         images = np.asarray(images, dtype=np.float32)
         if images.shape == self._single and (self.traced or self._trace(blocking=False)):
-            out = self.model.predict_on_batch(images)
-        elif graph_lock.acquire(blocking=False):
+            return self._runner.predict_on_batch(images)
+        if graph_lock.acquire(blocking=False):
             try:  # another batch size traces again
-                out = self.model.predict_on_batch(images)
+                return self._runner.predict_on_batch(images)
             finally:
                 graph_lock.release()
+        return self._runner(images, training=False)
+
+    def predict_batch(self, images: np.ndarray) -> np.ndarray:
+        """Returns probabilities of shape (N, classes) for float32 images (N, H, W, C)."""
+        out = self._run(images)
+        return np.asarray(out[0] if isinstance(out, (list, tuple)) else out)
+
+    def predict_seen(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Returns the probabilities of ``images`` (N, H, W, C) and the images as the
+        network reads them: deslanted by the model's first layer if it has one, else as
+        given; ``uint8`` (N, H, W) for one channel, (N, H, W, C) otherwise."""
+        out = self._run(images)
+        if self._runner is self.model:
+            probabilities, seen = (out[0] if isinstance(out, (list, tuple)) else out), images
         else:
-            out = self.model(images, training=False)
-        if isinstance(out, (list, tuple)):
-            out = out[0]
-        return np.asarray(out)
+            probabilities, seen = out
+        seen = np.clip(np.rint(np.asarray(seen, np.float32)), 0, 255).astype(np.uint8)
+        return np.asarray(probabilities), (seen[..., 0] if seen.shape[-1] == 1 else seen)
 
     def predict(self, image: np.ndarray) -> np.ndarray:
         """Returns the probabilities of one image of the model's input shape."""
         return self.predict_batch(image[None])[0]
+
+
+def _with_deslanted_output(model):
+    """``model`` with its ``deslant`` layer's output as a second output; ``model`` itself
+    when it has no such layer."""
+    if "deslant" not in {layer.name for layer in model.layers}:
+        return model
+    import keras
+
+    return keras.Model(model.inputs, [model.outputs[0], model.get_layer("deslant").output],
+                       name=f"{model.name}_reading")
 
 
 @dataclass
@@ -88,7 +111,7 @@ class Reading:
     Attributes:
         probabilities: (k, classes), a row per digit.
         images: (k, 28, 28)-like, each digit (or the photo: (1, H, W, 3) in colour) as
-            the network sees it.
+            the network sees it: after the model's deslant layer, if it has one.
         class_names: the model's class names.
     """
 
@@ -136,13 +159,18 @@ def read_digits(predictor: Predictor, image: np.ndarray, split: bool = False) ->
         except ValueError:
             digits = []
         if len(digits) > 1:
-            return Reading(predictor.predict_batch(np.stack([d[0] for d in digits])),
-                           np.stack([d[1] for d in digits]), predictor.class_names)
+            return _read_prepared(predictor, digits)
     prepared = prepare(image, predictor.input_shape)
-    if prepared is None:
-        return None
-    model_input, digit = prepared
-    return Reading(predictor.predict(model_input)[None], digit[None], predictor.class_names)
+    return None if prepared is None else _read_prepared(predictor, [prepared])
+
+
+def _read_prepared(predictor: Predictor, prepared: list) -> Reading:
+    """Reads ``(model_input, digit)`` pairs; the images shown are the digits as the network
+    reads them (deslanted, by a model that deslants)."""
+    probabilities, seen = predictor.predict_seen(np.stack([model_input for model_input, _ in prepared]))
+    if not predictor.deslants:
+        seen = np.stack([digit for _, digit in prepared])
+    return Reading(probabilities, seen, predictor.class_names)
 
 
 def read_photo(predictor: Predictor, rgb: np.ndarray) -> Reading:

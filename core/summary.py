@@ -12,12 +12,13 @@ from dataclasses import asdict, dataclass, field
 #: auxiliary heads, stems.
 BLOCK_PATTERN = re.compile(r"^(block\d+|inception\d[a-z]|stage\d+_unit\d+|aux\d+|stem)_")
 
-#: Fitted to compact forms trained here (2 vCPU Zen 3, TF 2.21, batch 128): the
-#: multiply-accumulates per second that training sustains (forward and backward count
+#: Fitted to the epochs of all thirteen compact forms trained here on MNIST
+#: (benchmarks/compact_zoo.py, 2 vCPU Zen 3, TF 2.21, batch 128, several steps per call):
+#: the multiply-accumulates per second that training sustains (forward and backward count
 #: as 3 passes), and a cost per layer and image that dominates small networks. Within
-#: about 40% of the measured epochs of LeNet-5, GoogLeNet and ResNet-34 (compact).
-CPU_TRAIN_MACS_PER_SECOND = 3.0e10
-CPU_LAYER_SECONDS_PER_IMAGE = 1.8e-5
+#: 0.67-1.44 times the measured epochs (LeNet-5: 4.5 s for 4.4 s; VGG-16: 27 s for 40 s).
+CPU_TRAIN_MACS_PER_SECOND = 5.5e10
+CPU_LAYER_SECONDS_PER_IMAGE = 5.0e-6
 
 
 @dataclass
@@ -79,8 +80,9 @@ def _first(tensors):
 
 
 def layer_macs(layer) -> int:
-    """Multiply-accumulate operations of one layer for one image (convolutions and dense
-    layers; pooling, normalisation and activations are counted as free)."""
+    """Multiply-accumulate operations of one layer for one image (convolutions, dense
+    layers and the deslant layer's row-by-row matmul; pooling, normalisation and
+    activations are counted as free)."""
     kind = type(layer).__name__
     if kind == "Conv2D":
         out = _shape(_first(layer.output))
@@ -94,6 +96,9 @@ def layer_macs(layer) -> int:
         for d in _shape(_first(layer.output))[1:-1]:
             positions *= d or 1
         return positions * n_in * layer.units
+    if kind == "Deslant":  # core.models.deslant: a (W, W) matrix of weights per row
+        _, height, width, _ = _shape(_first(layer.output))
+        return height * width * width
     return 0
 
 

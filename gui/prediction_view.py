@@ -74,7 +74,8 @@ class DigitPreview(QWidget):
         self.setToolTip(self.DIGIT_TIP)
 
     DIGIT_TIP = ("What the network sees: your drawing cropped, scaled to 20 px, "
-                 "and centred by its centre of mass in 28×28, like MNIST.")
+                 "and centred by its centre of mass in 28×28, like MNIST; a model that "
+                 "deslants shows it sheared upright, as its first layer reads it.")
     PHOTO_TIP = "What the network sees: the image at the model's input size and colour."
 
     def set_photo_tip(self, photo: bool) -> None:

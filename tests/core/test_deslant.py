@@ -61,7 +61,13 @@ def test_a_model_built_deslanted_carries_the_layer_through_a_file(tmp_path):
 
     model = build_model("lenet5", (28, 28, 1), 10, form="compact", deslant=True)
     assert [layer.name for layer in model.layers][:3] == ["image", "deslant", "rescaling"]
-    assert model.count_params() == build_model("lenet5", (28, 28, 1), 10, form="compact").count_params()
+    plain = build_model("lenet5", (28, 28, 1), 10, form="compact")
+    assert model.count_params() == plain.count_params()
+    from core.summary import summarize
+
+    rows = {row.name: row for row in summarize(model).rows}
+    assert rows["deslant"].macs == 28 * 28 * 28  # its matmul counts in the Layers tab
+    assert summarize(model).macs == summarize(plain).macs + 28 * 28 * 28
     path = tmp_path / "deslanted.keras"
     model.save(path)
     loaded = load_model(path).model
@@ -76,6 +82,32 @@ def test_a_model_built_deslanted_carries_the_layer_through_a_file(tmp_path):
     assert feature_maps(model, x[0], "block1_conv1").shape == (26, 26, 6)
     with pytest.raises(ValueError, match="greyscale"):
         build_model("lenet5", (32, 32, 3), 10, form="compact", deslant=True)
+
+
+def test_a_reading_shows_the_digit_as_the_deslanting_network_reads_it():
+    """The canvas's "The network sees" image: upright, as the model's first layer made it,
+    for one digit and for each digit of a row; the probabilities are the model's own."""
+    from core.inference import Predictor, read_digits
+    from core.registry import build_model
+
+    model = build_model("lenet5", (28, 28, 1), 10, form="compact", deslant=True)
+    predictor = Predictor(model)
+    assert predictor.deslants
+    drawing = slanted(draw_digit("1", width=18, scale=0.8, offset=(28, 28)), 0.35)
+    reading = read_digits(predictor, drawing)
+    model_input, digit = prepare(drawing, (28, 28, 1))
+    np.testing.assert_allclose(reading.probabilities[0], model.predict(model_input[None], verbose=0)[0], atol=1e-5)
+    assert reading.images.shape == (1, 28, 28) and reading.images.dtype == np.uint8
+    lean = moments(digit)
+    seen = moments(reading.images[0])
+    assert abs(lean["mu11"] / lean["mu02"]) > 0.1
+    assert abs(seen["mu11"] / seen["mu02"]) < 0.03
+    np.testing.assert_allclose(reading.images[0], np.clip(np.rint(deslanted(model_input[None])[0, ..., 0]), 0, 255), atol=1)
+    row = np.full((280, 560), 255, np.uint8)
+    row[:, :280], row[:, 280:] = drawing, slanted(draw_digit("7", width=18, scale=0.8, offset=(28, 28)), 0.35)
+    two = read_digits(predictor, row, split=True)
+    assert two.images.shape == (2, 28, 28) and two.probabilities.shape == (2, 10)
+    assert all(abs(moments(image)["mu11"] / moments(image)["mu02"]) < 0.03 for image in two.images)
 
 
 def test_digit_datasets_deslant_by_default_and_colour_refuses_it():

@@ -8,7 +8,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
 from tests.digits import draw_digit
-from tests.gui.userpath import draw_digit_on
+from tests.gui.userpath import draw_digit_on, draw_strokes
 from tests.gui.userpath import (button, choose, click, click_button, entries, key, menu_action, message_boxes,
                                 open_tab, trigger, type_into)
 
@@ -109,7 +109,28 @@ def test_images_opened_and_dropped_are_read(window, qtbot, dialogs, tmp_path):
     assert window.last_prediction == "410"  # the drawing stays
 
 
-def test_why_and_the_activations_follow_the_drawing(window, qtbot):
+def shown_digit(preview) -> np.ndarray:
+    """The image "The network sees" shows, as a (H, W) array."""
+    image = preview._image
+    data = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes())
+    return data.reshape(image.height(), image.bytesPerLine())[:, : image.width()].astype(np.float32)
+
+
+def lean(image) -> float:
+    m = cv2.moments(image)
+    return m["mu11"] / m["mu02"]
+
+
+def test_the_network_sees_the_drawing_upright_and_why_and_the_activations_follow_it(window, qtbot):
+    # A 1 drawn leaning right: the bundled model deslants, and the preview shows it upright.
+    draw_strokes(window.canvas, [[(185, 45), (110, 235)]])
+    read_as(window, qtbot, "1")
+    from core.preprocess import prepare
+
+    digit = prepare(window.canvas.image_array())[1].astype(np.float32)
+    assert abs(lean(digit)) > 0.2
+    assert abs(lean(shown_digit(window.preview))) < 0.05
+    click_button(qtbot, window, "Clear")
     draw_digit_on(window.canvas, "7")
     read_as(window, qtbot, "7")
     assert not window.canvas.has_overlay
