@@ -15,7 +15,7 @@ default (``--deslant off`` or ``both`` for the comparison), and measures each on
   models trained on, to check that a gain on handwriting is not one on a single benchmark.
 
     .venv/bin/python benchmarks/drawn_digits.py [--epochs 4] [--seed 0] [--arch lenet5] [--augment both|on|off]
-        [--deslant on|off|both]
+        [--deslant on|off|both] [--lr RATE]
 """
 
 from __future__ import annotations
@@ -91,6 +91,7 @@ def main(argv=None) -> int:
     parser.add_argument("--arch", default="lenet5", help="a digit model of the zoo, compact form")
     parser.add_argument("--augment", choices=("both", "on", "off"), default="both")
     parser.add_argument("--deslant", choices=("both", "on", "off"), default="on")
+    parser.add_argument("--lr", type=float, default=None, help="learning rate (default: the architecture's)")
     args = parser.parse_args(argv)
 
     from core.datasets import load_dataset
@@ -105,7 +106,8 @@ def main(argv=None) -> int:
     print(f"{'augmentation':<14}{'deslant':<9}{'train s':>9}{'MNIST test':>12}{'optdigits':>11}{'drawn':>8}{'fonts':>8}")
     choices = {"both": (False, True), "on": (True,), "off": (False,)}
     for augment, deslant in ((a, d) for d in choices[args.deslant] for a in choices[args.augment]):
-        config = TrainConfig.for_arch(args.arch, augment=augment, deslant=deslant, epochs=args.epochs, seed=args.seed)
+        config = TrainConfig.for_arch(args.arch, augment=augment, deslant=deslant, epochs=args.epochs, seed=args.seed,
+                                      learning_rate=args.lr)
         started = time.perf_counter()
         result = run_training(config, data=data)
         seconds = time.perf_counter() - started
