@@ -100,7 +100,7 @@ def _with_deslanted_output(model):
         return model
     import keras
 
-    return keras.Model(model.inputs, [model.outputs[0], model.get_layer("deslant").output],
+    return keras.Model(model.inputs[0], [model.outputs[0], model.get_layer("deslant").output],
                        name=f"{model.name}_reading")
 
 
