@@ -51,8 +51,14 @@ def progress_callback_class():
         """
 
         def __init__(self, epochs, steps, batch_size, n_train, interval, on_batch, on_epoch,
-                     on_snapshot, should_stop, should_pause=None, agree=None):
+                     on_snapshot, should_stop, should_pause=None, agree=None, initial_epoch=0, diagnose=None):
+            """``epochs`` counts the epochs of a resumed run before ``initial_epoch`` too;
+            ``diagnose(info)`` tells what is wrong with a run after a complete epoch (see
+            :func:`core.diagnosis.learning_problem`), or None."""
             super().__init__()
+            self.initial_epoch = initial_epoch
+            self.diagnose = diagnose
+            self.warning = None  # what diagnose said of the newest complete epoch
             # Multi-worker: every worker must stop after the same batch, or the others
             # wait for it in vain; `agree` turns this worker's wish into the cluster's.
             self.agree = agree
@@ -134,15 +140,20 @@ def progress_callback_class():
                 self._stop()
             elapsed_epoch = now - self.epoch_start
             rate = seen / elapsed_epoch if elapsed_epoch > 0 else 0.0
+            # This session's share of its own epochs: a resumed run's earlier epochs took
+            # none of its time, so they must not shorten the estimate.
+            session = ((self.epoch - self.initial_epoch) + done / self.steps) / max(1, self.epochs - self.initial_epoch)
+            elapsed = now - self.train_start
             if self.on_batch:
                 self.on_batch({
+                    "eta": elapsed * (1 - session) / session if session > 0 else 0.0,
                     "epoch": self.epoch, "epochs": self.epochs,
                     "batch": done, "batches": self.steps,
                     "loss": recent_loss, "accuracy": recent_acc,
                     "epoch_loss": loss, "epoch_accuracy": acc,
                     "images_per_second": rate,
                     "learning_rate": self.learning_rate(),
-                    "elapsed": now - self.train_start,
+                    "elapsed": elapsed,
                     "progress": (self.epoch + done / self.steps) / self.epochs,
                 })
             self.last_report, self.last_seen = now, seen
@@ -179,10 +190,15 @@ def progress_callback_class():
                 for key in ("loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"):
                     if key in info:
                         self.history.setdefault(key, []).append(info[key])
-                if self.on_snapshot:
-                    self.on_snapshot(self.model.get_weights())
+                if self.diagnose is not None:
+                    self.warning = self.diagnose(info)
+                    if self.warning:
+                        info["warning"] = self.warning
             if self.on_epoch:
                 self.on_epoch(info)
+            # After on_epoch, which has told the epoch's number.
+            if not self.cut_short and self.on_snapshot:
+                self.on_snapshot(self.model.get_weights())
             if self.agree is None and not self.stop_requested and self.should_stop():
                 # Asked between epochs: none follows (fit would otherwise run a whole
                 # call of several steps into the next one before it looked).
@@ -190,6 +206,32 @@ def progress_callback_class():
                 self.model.stop_training = True
 
     return Progress
+
+
+def best_state_early_stopping_class():
+    import keras
+
+    class BestStateEarlyStopping(keras.callbacks.EarlyStopping):
+        """Keras's early stopping with restored best weights, which also keeps the
+        optimiser's state of the best epoch: a run saved after it goes on (resumes) from
+        weights and optimiser state of one and the same epoch (``best_epoch`` + 1)."""
+
+        def __init__(self, **kwargs):
+            super().__init__(restore_best_weights=True, **kwargs)
+            self.best_optimizer = None
+
+        def on_epoch_end(self, epoch, logs=None):
+            before = self.best_weights
+            super().on_epoch_end(epoch, logs)
+            if self.best_weights is not before:  # a new best: its optimiser state goes with it
+                self.best_optimizer = [np.array(v) for v in self.model.optimizer.variables]
+
+        @property
+        def restored_epoch(self) -> int | None:
+            """The epochs completed when the restored weights were the model's (None: none kept)."""
+            return self.best_epoch + 1 if self.best_weights is not None else None
+
+    return BestStateEarlyStopping
 
 
 def stop_agreement(config):

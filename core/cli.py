@@ -58,6 +58,18 @@ def image_size_arg(text: str) -> list[int]:
     return size * 2 if len(size) == 1 else size
 
 
+def json_list(text: str) -> list:
+    import json
+
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a JSON list, got {text!r}") from None
+    if not isinstance(value, list):
+        raise argparse.ArgumentTypeError(f"expected a JSON list, got {text!r}")
+    return value
+
+
 def dataset_arg(text: str) -> str:
     """A dataset's name, or a folder of images as its absolute path."""
     from pathlib import Path
@@ -177,6 +189,8 @@ def add_train_options(p, train: bool = False) -> None:
     p.add_argument("--scale-lr", action="store_true",
                    help="multiply the learning rate by the number of replicas (the batch is global)")
     p.add_argument("--limit", type=positive_int, metavar="N", help="train on only N images (quick runs)")
+    # The window's multi-worker processes: the colour statistics the run standardises with.
+    p.add_argument("--input-stats", type=json_list, help=argparse.SUPPRESS)
     p.add_argument("--no-library", dest="library", action="store_false",
                    help="do not save the run in the model library (the window's Models tab; "
                         "folder: $CNN_STUDIO_LIBRARY or the app's data folder)")

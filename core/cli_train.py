@@ -18,6 +18,7 @@ class TerminalProgress:
     def __init__(self):
         self.tty = sys.stderr.isatty()
         self.start = time.perf_counter()
+        self.warned = False
 
     def batch(self, p: dict) -> None:
         from core.summary import format_clock
@@ -26,8 +27,7 @@ class TerminalProgress:
             return
         width = 24
         done = int(width * p["batch"] / p["batches"])
-        elapsed = p["elapsed"]
-        eta = elapsed * (1 - p["progress"]) / p["progress"] if p["progress"] > 0 else 0
+        eta = p["eta"]
         sys.stderr.write(
             f"\rEpoch {p['epoch'] + 1}/{p['epochs']} [{'=' * done}{' ' * (width - done)}] "
             f"{p['batch']}/{p['batches']}  loss {p['epoch_loss']:.4f}  acc {p['epoch_accuracy']:.4f}  "
@@ -48,6 +48,9 @@ class TerminalProgress:
         if not e["complete"]:
             parts.append("(stopped)")
         err("  ".join(parts))
+        if e.get("warning") and not self.warned:  # once; the end of the run says it again if it still holds
+            self.warned = True
+            err(f"warning: {e['warning']}")
 
 
 class _EventStream:
@@ -113,7 +116,7 @@ def given_settings(args) -> dict:
         device=args.device.lower() if args.device else None, mixed_precision=args.mixed_precision,
         checkpoint=args.checkpoint, tensorboard=args.tensorboard,
         strategy=args.strategy, scale_lr=args.scale_lr or None, worker_index=args.worker_index,
-        worker_timeout=args.worker_timeout,
+        worker_timeout=args.worker_timeout, input_stats=args.input_stats,
         devices=[d.strip().lower() for d in args.devices.split(",") if d.strip()] if args.devices else None,
         workers=[w.strip() for w in args.workers.split(",") if w.strip()] if args.workers else None,
     )
@@ -280,11 +283,12 @@ def cmd_train(args) -> int:
     progress = TerminalProgress()
     events = _EventStream(stop) if args.events else None
     if config.resume:
-        from core.resume import read_metadata
+        from core.resume import describe_new_schedule, read_metadata, resumable_epoch
 
-        done = read_metadata(config.resume).get("epochs_completed")
-        err(f"Resuming {config.resume} after epoch {done}: {config.epochs} more, the same optimiser state, "
-            "schedule and history")
+        done = resumable_epoch(read_metadata(config.resume))
+        changed = describe_new_schedule(config)
+        err(f"Resuming {config.resume} after epoch {done}: {config.epochs} more, the same optimiser state "
+            + (f"and history; {changed}" if changed else ", schedule and history"))
     elif config.start_from:
         err(f"Fine-tuning from the weights of {config.start_from} (a fresh optimiser)")
     err(f"Training {config.arch} ({config.form}) on {config.dataset}: {config.epochs} epochs, batch {config.batch_size}, "
@@ -342,6 +346,8 @@ def cmd_train(args) -> int:
     if result.test_accuracy is not None:
         err(f"Test accuracy {100 * result.test_accuracy:.2f}%, loss {result.test_loss:.4f}, "
              f"{result.train_seconds:.1f} s, {result.images_per_second:.0f} img/s")
+    if result.warning:
+        err(f"warning: {result.warning}")
     if events:
         from core.library import worth_keeping
 
@@ -371,8 +377,7 @@ def cmd_sweep(args) -> int:
     from core.config import SettingsError
     from core.datasets import DatasetUnavailableError, get_dataset_info
     from core.library import finish_run
-    from core.sweep import label, parse_param, run_sweep, verdicts
-    from core.training import TrainingDiverged, TrainingOutOfMemory
+    from core.sweep import failed_runs, label, parse_param, run_sweep, verdicts
 
     try:
         params = dict(parse_param(text) for text in args.param)
@@ -397,6 +402,9 @@ def cmd_sweep(args) -> int:
     def on_run(k, total, combo, seed):
         err(f"Run {k} of {total}: {label(combo)}, seed {seed}")
 
+    def on_failure(combo, seed, message):
+        err(f"error: {label(combo)}, seed {seed} failed: {message} The sweep goes on with the next run.")
+
     def on_result(combo, seed, result):
         if args.library:
             run = finish_run(result, class_names, extra={"sweep": {"id": sweep_id, "params": combo, "seed": seed}})
@@ -404,21 +412,26 @@ def cmd_sweep(args) -> int:
                 err(f"warning: not saved in the model library: {run.library_error}")
 
     try:
-        combos = run_sweep(config, params, args.seeds, on_run=on_run, on_result=on_result, should_stop=stop.is_set,
-                           on_batch=progress.batch, on_epoch=progress.epoch)
-    except (SettingsError, DatasetUnavailableError, TrainingDiverged, TrainingOutOfMemory) as e:
+        combos = run_sweep(config, params, args.seeds, on_run=on_run, on_result=on_result, on_failure=on_failure,
+                           should_stop=stop.is_set, on_batch=progress.batch, on_epoch=progress.epoch)
+    except (SettingsError, DatasetUnavailableError) as e:
         return _failed(e)
     finally:
         signal.signal(signal.SIGINT, previous)
-    summaries, comparisons = [c.summary() for c in combos], verdicts(combos)
+    summaries, comparisons, failed = [c.summary() for c in combos], verdicts(combos), failed_runs(combos)
     out = sys.stderr if args.json else sys.stdout
     for s in summaries:
         mean, std = s["test_accuracy_mean"], s["test_accuracy_std"]
         shown = f"{100 * mean:.2f}% ± {100 * std:.2f}" if mean is not None else "–"
-        print(f"{label(s['params'])}: test accuracy {shown} over {s['runs']} run(s)", file=out)
+        print(f"{label(s['params'])}: test accuracy {shown} over {s['runs']} run(s)"
+              + (f", {len(s['failed'])} failed" if s["failed"] else ""), file=out)
     for c in comparisons:
         print(f"{c['b']} vs {c['a']}: {100 * c['difference']:+.2f} points (95% interval "
-              f"{100 * c['low']:+.2f} to {100 * c['high']:+.2f}): {c['verdict']}", file=out)
+              f"{100 * c['low']:+.2f} to {100 * c['high']:+.2f}, {c['test']}): {c['verdict']}", file=out)
+    for f in failed:
+        print(f"failed: {label(f['params'])}, seed {f['seed']}: {f['error']}", file=out)
     if args.json:
-        print(json.dumps({"sweep": sweep_id, "combinations": summaries, "comparisons": comparisons}))
-    return EXIT_OK
+        print(json.dumps({"sweep": sweep_id, "combinations": summaries, "comparisons": comparisons,
+                          "failed": failed}))
+    finished = sum(s["runs"] for s in summaries)
+    return EXIT_FAILED if failed and not finished else EXIT_OK

@@ -97,6 +97,10 @@ class TrainConfig:
             same ones.
         image_size, color_mode: a folder dataset's images are read at this [height, width]
             and in ``"rgb"`` or ``"grayscale"`` (None: chosen from the images).
+        schedule_start: the epoch at which the learning-rate schedule begins. A finished
+            run that trains on (``resume``) gets a new schedule from there, from the rate it
+            ended at (see :func:`core.resume.resume_config`): its old one, lengthened,
+            would jump the rate back up.
     """
 
     arch: str = "lenet5"
@@ -133,6 +137,7 @@ class TrainConfig:
     input_stats: list | None = None
     image_size: list | None = None
     color_mode: str | None = None
+    schedule_start: int = 0
 
     @classmethod
     def for_arch(cls, arch: str, recipe: str | None = None, **overrides) -> "TrainConfig":
@@ -297,20 +302,37 @@ class TrainConfig:
             errors["color_mode"] = f"must be one of {', '.join(COLOR_MODES)}, not {self.color_mode!r}"
         if not isinstance(self.deslant, bool):
             errors["deslant"] = f"must be true or false, not {self.deslant!r}"
-        elif self.deslant and "dataset" not in errors and self._channels() not in (None, 1):
-            errors["deslant"] = "straightens greyscale digits; this dataset's images are in colour"
+        elif self.deslant and "dataset" not in errors and self._input_shape() is not None:
+            from core.models.deslant import MAX_DESLANT_BYTES, deslant_bytes
+            from core.summary import format_bytes
+
+            height, width, channels = self._input_shape()
+            if channels != 1:
+                errors["deslant"] = "straightens greyscale digits; this dataset's images are in colour"
+            elif "batch_size" not in errors and deslant_bytes(self.batch_size, height, width) > MAX_DESLANT_BYTES:
+                errors["deslant"] = (
+                    f"is for digits of about 28×28: at {height}×{width} a batch of {self.batch_size} needs "
+                    f"{format_bytes(deslant_bytes(self.batch_size, height, width))} for it (memory grows with the "
+                    f"cube of the side, over the {format_bytes(MAX_DESLANT_BYTES)} allowed). Turn it off, or read "
+                    "the images smaller or in smaller batches")
         if self.resume and self.start_from:
             errors["start_from"] = "cannot be used with resume: a run either goes on or starts from weights"
+        integer("schedule_start", 0, 1_000_000)
+        if "schedule_start" not in errors and self.schedule_start and not self.resume:
+            errors["schedule_start"] = "is where a resumed run's new schedule begins: it needs resume"
+        if self.resume and self.strategy == "multiworker":
+            errors["strategy"] = ("multiworker cannot resume a run: it goes on on this machine (default), or "
+                                  "start a new multi-worker run from its weights (start from)")
         if "checkpoint" not in errors and self.checkpoint and not self.checkpoint.endswith(".keras"):
             errors["checkpoint"] = f"model files end in .keras, not {self.checkpoint!r}"
         return errors
 
-    def _channels(self) -> int | None:
-        """The channels of the run's images (None when that cannot be told)."""
+    def _input_shape(self) -> tuple[int, int, int] | None:
+        """The shape of the run's images (None when that cannot be told)."""
         from core.datasets import get_dataset_info
 
         try:
-            return get_dataset_info(self.dataset, self.image_size, self.color_mode).input_shape[-1]
+            return tuple(get_dataset_info(self.dataset, self.image_size, self.color_mode).input_shape)
         except Exception:  # an unusable dataset or option, reported under its own name
             return None
 

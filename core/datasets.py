@@ -382,9 +382,7 @@ def download_cifar10(on_progress=None, should_stop=None) -> Path:
                                  cache_subdir=keras_datasets_dir().name)
     except DownloadCancelled:
         raise
-    except BaseException as e:  # no network, a proxy, a full disk, Ctrl+C…
-        if isinstance(e, KeyboardInterrupt):
-            raise
+    except Exception as e:  # no network, a proxy, a full disk… (Ctrl+C and exits go through)
         raise DatasetUnavailableError(
             f"CIFAR-10 could not be downloaded ({type(e).__name__}: {str(e)[:200]}). Check the network and "
             f"try again (a download goes on where the last one stopped), or download {CIFAR10_ORIGIN} "

@@ -96,12 +96,31 @@ def build_metadata(result, class_names, arch_name: str | None = None) -> dict:
         "history": result.history,
         "schedule_epochs": result.schedule_epochs or result.config.epochs,
         "resumed_after": result.resumed_after or None,
+        # Early stopping restored an earlier epoch's weights: the run goes on from that one.
+        "state_epoch": getattr(result, "state_epoch", None),
         "fine_tune": result.fine_tune,
         "saved_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "app_version": APP_VERSION,
         "tensorflow_version": tf.__version__,
         "keras_version": keras.__version__,
     }
+
+
+def epoch_metadata(metadata: dict, epoch: int, last: int) -> dict:
+    """The record of a run's weights after ``epoch`` (of ``last``), as the epoch scrubber
+    shows them: its curves up to that epoch, and no test scores (they were measured on
+    the last epoch's weights, not these)."""
+    out = dict(metadata)
+    history = metadata.get("history") if isinstance(metadata.get("history"), dict) else {}
+    resumed = metadata.get("resumed_after") if isinstance(metadata.get("resumed_after"), int) else 0
+    out["history"] = {k: list(v)[:epoch] for k, v in history.items() if isinstance(v, list)}
+    accuracy = out["history"].get("accuracy") or []
+    out.update(epochs_completed=epoch, test_accuracy=None, test_loss=None, stopped=False, state_epoch=None,
+               train_accuracy=accuracy[-1] if accuracy else None, resumed_after=resumed if resumed < epoch else None,
+               weights_of_epoch={"epoch": epoch, "of": last,
+                                 "note": f"the weights after epoch {epoch} of the run's {last}, chosen with the "
+                                         "epoch scrubber; its test accuracy was not measured"})
+    return out
 
 
 def save_model(model, path, metadata: dict | None = None, entries: dict[str, bytes] | None = None) -> Path:

@@ -56,6 +56,19 @@ class TrainingState:
     config: dict = field(default_factory=dict)
 
 
+def resumable_epoch(metadata: dict) -> int | None:
+    """The epochs completed by the weights and optimiser state a run goes on from: its
+    ``epochs_completed``, or the best epoch's when early stopping restored that one
+    (``state_epoch``). None when the record does not say."""
+    completed = metadata.get("epochs_completed")
+    if not isinstance(completed, int) or isinstance(completed, bool):
+        return None
+    restored = metadata.get("state_epoch")
+    if isinstance(restored, int) and not isinstance(restored, bool) and 1 <= restored < completed:
+        return restored
+    return completed
+
+
 def capture(model) -> dict | None:
     """The weights and optimiser variables of a compiled model, as NumPy copies (None when
     they cannot be read, e.g. a model spread over a cluster)."""
@@ -116,7 +129,7 @@ def read_state(path) -> TrainingState:
     except (OSError, zipfile.BadZipFile, ValueError, KeyError, EOFError) as e:
         raise ModelFileError(f"The training state in {path.name} is damaged ({e}); fine-tune it instead.") from e
     config = metadata.get("config")
-    completed = metadata.get("epochs_completed")
+    completed = resumable_epoch(metadata)
     if not isinstance(config, dict) or not isinstance(completed, int) or completed < 1:
         raise ModelFileError(f"{path.name} has no record of its run (settings, epochs), so it cannot "
                              "continue; fine-tune it instead.")
@@ -158,7 +171,7 @@ def resume_config(path, epochs: int | None = None, **overrides):
             f"{path.name} was saved without its optimiser state, so it cannot continue where it "
             "stopped. Fine-tune it instead (its weights, a fresh optimiser).")
     metadata = read_metadata(path)
-    record, completed = metadata.get("config"), metadata.get("epochs_completed")
+    record, completed = metadata.get("config"), resumable_epoch(metadata)
     if not isinstance(record, dict) or not isinstance(completed, int) or completed < 1:
         raise ModelFileError(f"{path.name} has no record of its run (settings, epochs), so it cannot "
                              "continue; fine-tune it instead.")
@@ -167,23 +180,60 @@ def resume_config(path, epochs: int | None = None, **overrides):
     if unknown:
         raise ValueError(f"A resumed run keeps its own settings; only {', '.join(sorted(allowed))} "
                          f"may change. Received: {', '.join(sorted(unknown))}")
+    left = remaining_epochs(path)
     if epochs is None:
-        epochs = remaining_epochs(path)
+        epochs = left
         if epochs < 1:
             raise ValueError(f"{path.name} finished its {completed} epochs: say how many more to train "
                              "(--epochs N)")
     record = {k: v for k, v in record.items() if k not in ("resume", "start_from", "checkpoint")}
     if record.get("strategy") == "multiworker":  # the cluster is gone: go on here
         record.update(strategy="default", workers=[], worker_index=0)
+    if not left:
+        record.update(new_schedule(metadata, completed) or {})
     return _config_from(record, epochs=epochs, resume=str(path),
                         **{k: v for k, v in overrides.items() if v is not None})
+
+
+def new_schedule(metadata: dict, completed: int) -> dict | None:
+    """The settings of the schedule a finished run trains on with: a cosine from the rate it
+    ended at, beginning at epoch ``completed`` (None where its own rate stays put: a
+    constant rate, or one that only plateaus lowered). Lengthening its old schedule instead
+    would jump the rate back up (a cosine at its end is at 1% of its base; the same cosine
+    made longer is back at a third or more)."""
+    from core.schedules import COSINE_FLOOR, learning_rate_at
+
+    config = metadata.get("config") if isinstance(metadata.get("config"), dict) else {}
+    kind = config.get("schedule")
+    if kind not in ("cosine", "step") and not config.get("warmup"):
+        return None
+    rates = (metadata.get("history") or {}).get("learning_rate") if isinstance(metadata.get("history"), dict) else None
+    if isinstance(rates, list) and len(rates) >= completed and rates[completed - 1] is not None:
+        ended = float(rates[completed - 1])
+    else:  # the end of its schedule, as computed
+        planned = int(metadata.get("schedule_epochs") or config.get("epochs") or completed)
+        ended = learning_rate_at(kind, float(config.get("learning_rate") or 1e-3), planned - 1, planned)
+    if not ended > 0:
+        ended = float(config.get("learning_rate") or 1e-3) * COSINE_FLOOR
+    return {"schedule": "cosine", "learning_rate": ended, "warmup": 0, "schedule_start": completed}
+
+
+def describe_new_schedule(config) -> str | None:
+    """What a resumed run's new schedule is, for the person who continues it (None when
+    the run goes on with its own)."""
+    from core.schedules import COSINE_FLOOR
+
+    if not config.resume or not config.schedule_start:
+        return None
+    return (f"its schedule had ended, so the {config.epochs} more epoch(s) follow a new cosine schedule from the "
+            f"rate it ended at, {config.learning_rate:.3g}, down to {config.learning_rate * COSINE_FLOOR:.3g}")
 
 
 def remaining_epochs(path) -> int:
     """Epochs left in a saved run's schedule (0 when it finished them)."""
     metadata = read_metadata(path)
     config = metadata.get("config") if isinstance(metadata.get("config"), dict) else {}
-    completed = metadata.get("epochs_completed") if isinstance(metadata.get("epochs_completed"), int) else 0
+    completed = resumable_epoch(metadata) or 0
     planned = metadata.get("schedule_epochs") or config.get("epochs") or 0
     return max(0, int(planned) - completed)
 

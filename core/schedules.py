@@ -46,15 +46,18 @@ def learning_rate_at(kind: str, base: float, step: int, total_steps: int, warmup
     return base * warm * factor
 
 
-def make_schedule(kind: str, base: float, total_steps: int, warmup_steps: int = 0):
+def make_schedule(kind: str, base: float, total_steps: int, warmup_steps: int = 0, start_step: int = 0):
     """A Keras learning-rate schedule, or ``base`` itself when the rate is constant.
 
     Returns a float for ``constant`` and ``plateau`` without warm-up, so that the
     optimizer's rate stays a variable that ``ReduceLROnPlateau`` can lower.
+
+    ``start_step``: the optimiser step at which the schedule begins (a finished run that
+    trains on gets a new schedule of its own, while its optimiser counts on).
     """
     if kind in ("constant", "plateau") and warmup_steps <= 0:
         return float(base)
-    return _schedule_class()(kind, float(base), int(total_steps), int(warmup_steps))
+    return _schedule_class()(kind, float(base), int(total_steps), int(warmup_steps), int(start_step))
 
 
 _CLASS = None
@@ -72,12 +75,13 @@ def _schedule_class():
     class StudioSchedule(keras.optimizers.schedules.LearningRateSchedule):
         """:func:`learning_rate_at` as a Keras schedule (registered: loads in safe mode)."""
 
-        def __init__(self, kind, base, total_steps, warmup_steps=0):
+        def __init__(self, kind, base, total_steps, warmup_steps=0, start_step=0):
             self.kind, self.base = kind, base
             self.total_steps, self.warmup_steps = max(1, total_steps), warmup_steps
+            self.start_step = start_step
 
         def __call__(self, step):
-            step = ops.cast(step, "float32")
+            step = ops.cast(step, "float32") - float(self.start_step)
             total = float(self.total_steps)
             rate = ops.convert_to_tensor(self.base, "float32")
             if self.warmup_steps > 0:
@@ -93,7 +97,7 @@ def _schedule_class():
 
         def get_config(self):
             return {"kind": self.kind, "base": self.base, "total_steps": self.total_steps,
-                    "warmup_steps": self.warmup_steps}
+                    "warmup_steps": self.warmup_steps, "start_step": self.start_step}
 
     _CLASS = StudioSchedule
     return _CLASS

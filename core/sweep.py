@@ -4,7 +4,11 @@ verdict on whether a difference between two combinations is real or run-to-run n
 Two runs of the same settings differ (LeNet-5 here: 98.99–99.09% test accuracy across
 seeds), so one run against one run says little. Each combination is run with N seeds;
 two combinations are compared by the difference of their mean test accuracies with a 95%
-confidence interval (Welch's t, unequal variances).
+confidence interval: the paired t-test where both ran the same seeds (a seed's luck then
+cancels out), Welch's t-test (unequal variances) otherwise.
+
+A run that fails (it diverged, ran out of memory) is reported with its reason; the other
+runs are kept, saved and compared.
 """
 
 from __future__ import annotations
@@ -19,8 +23,6 @@ from core.config import TrainConfig
 SWEEPABLE = ("form", "epochs", "batch_size", "optimizer", "learning_rate", "momentum", "nesterov",
              "weight_decay", "schedule", "warmup", "augment", "deslant",
              "early_stopping", "val_split", "mixed_precision")
-#: Power of the seed estimate: seeds that would find the observed difference 80% of the time.
-POWER_Z = 0.8416
 
 
 def parse_param(text: str) -> tuple[str, list]:
@@ -104,40 +106,82 @@ def _betainc(a: float, b: float, x: float) -> float:
 
 
 def _mean_var(values: list[float]) -> tuple[float, float]:
-    mean = sum(values) / len(values)
-    var = sum((v - mean) ** 2 for v in values) / (len(values) - 1) if len(values) > 1 else 0.0
+    mean = math.fsum(values) / len(values)
+    if max(values) - min(values) <= 1e-12 * max(1.0, abs(mean)):
+        return mean, 0.0  # equal values (not rounding's crumbs of a variance)
+    var = math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1)
     return mean, var
 
 
-def compare(a: list[float], b: list[float], confidence: float = 0.95) -> dict:
+WELCH = "Welch's t-test"
+PAIRED = "paired t-test (same seeds)"
+
+
+def seeds_for_power(difference: float, spread: float, at_least: int, paired: bool,
+                    confidence: float = 0.95, power: float = 0.8) -> int:
+    """The runs per combination with which a difference of ``difference`` would be found
+    ``power`` of the time, at ``confidence``, by the same t-test: the smallest ``n`` with
+    ``n ≥ k (t(1 - α/2, df) + t(power, df))² spread / difference²`` (``k`` 2 and
+    ``df = 2n - 2`` for two samples, ``k`` 1 and ``df = n - 1`` for paired differences,
+    ``spread`` their variance). The normal quantiles give a lower bound to start from."""
+    k = 1 if paired else 2
+    z = t_quantile(0.5 + confidence / 2, 1e6) + t_quantile(power, 1e6)
+    n = max(at_least, 2, math.ceil(k * z * z * spread / difference ** 2))
+    while n < 100_000:
+        df = n - 1 if paired else 2 * n - 2
+        t = t_quantile(0.5 + confidence / 2, df) + t_quantile(power, df)
+        if n >= k * t * t * spread / difference ** 2:
+            return n
+        n += 1
+    return n
+
+
+def compare(a: list[float], b: list[float], confidence: float = 0.95, paired: bool = False) -> dict:
     """Compares two samples (test accuracies over seeds): ``difference`` (mean of b minus
-    mean of a), its ``low``–``high`` confidence interval (Welch's t), a ``verdict``, and
-    ``seeds_needed``: the seeds per combination that would likely settle it (None when the
-    interval already does, or when no difference was seen)."""
+    mean of a), its ``low``–``high`` confidence interval, a ``verdict``, ``real``, the
+    ``test`` used, and ``seeds_needed``: the seeds per combination that would likely settle
+    it (None when the interval already does, or when no difference was seen).
+
+    Args:
+        paired: ``a[i]`` and ``b[i]`` ran with the same seed: the paired t-test on their
+            differences, which cancels what a seed does to both (fewer seeds needed);
+            otherwise Welch's t-test (unequal variances).
+
+    A spread of zero (every run of a side alike) tells nothing about run-to-run noise, so
+    a difference then gets no verdict either way.
+    """
     if len(a) < 2 or len(b) < 2:
         raise ValueError(f"a verdict needs at least 2 runs on each side. Received: {len(a)} and {len(b)}")
-    (mean_a, var_a), (mean_b, var_b) = _mean_var(a), _mean_var(b)
-    difference = mean_b - mean_a
-    se2 = var_a / len(a) + var_b / len(b)
-    if se2 == 0:
-        low = high = difference
+    if paired and len(a) != len(b):
+        raise ValueError(f"a paired comparison needs one run of each side per seed. Received: {len(a)} and {len(b)}")
+    if paired:
+        mean_d, var_d = _mean_var([y - x for x, y in zip(a, b)])
+        difference, se2, df, spread = mean_d, var_d / len(a), len(a) - 1, var_d
     else:
-        df = se2 ** 2 / ((var_a / len(a)) ** 2 / (len(a) - 1) + (var_b / len(b)) ** 2 / (len(b) - 1))
-        half = t_quantile(0.5 + confidence / 2, df) * math.sqrt(se2)
-        low, high = difference - half, difference + half
+        (mean_a, var_a), (mean_b, var_b) = _mean_var(a), _mean_var(b)
+        difference = mean_b - mean_a
+        se2 = var_a / len(a) + var_b / len(b)
+        spread = (var_a + var_b) / 2
+        df = se2 ** 2 / ((var_a / len(a)) ** 2 / (len(a) - 1) + (var_b / len(b)) ** 2 / (len(b) - 1)) if se2 else 0
+    test = PAIRED if paired else WELCH
+    if se2 == 0:
+        verdict = ("no difference: every run gave the same accuracy" if difference == 0 else
+                   "cannot tell: the runs " + ("differ by the same amount at every seed" if paired else
+                                               "of each combination gave identical accuracies")
+                   + ", so there is no run-to-run spread to judge the difference by")
+        return {"difference": difference, "low": difference, "high": difference, "verdict": verdict,
+                "real": False, "seeds_needed": None, "test": test}
+    half = t_quantile(0.5 + confidence / 2, df) * math.sqrt(se2)
+    low, high = difference - half, difference + half
     real = low > 0 or high < 0
     seeds_needed = None
     if not real and difference != 0:
-        z = t_quantile(0.5 + confidence / 2, 1e6)
-        spread = (var_a + var_b) / 2
-        seeds_needed = max(len(a), len(b)) + 1
-        if spread > 0:
-            seeds_needed = max(seeds_needed, math.ceil(2 * (z + POWER_Z) ** 2 * spread / difference ** 2))
+        seeds_needed = seeds_for_power(difference, spread, max(len(a), len(b)) + 1, paired, confidence)
     verdict = ("a real difference" if real else
                "within run-to-run noise — more seeds would tell" + (f" (about {seeds_needed} per combination)"
                                                                   if seeds_needed else ""))
     return {"difference": difference, "low": low, "high": high, "verdict": verdict, "real": real,
-            "seeds_needed": seeds_needed}
+            "seeds_needed": seeds_needed, "test": test}
 
 
 @dataclass
@@ -146,6 +190,7 @@ class Combination:
 
     params: dict
     runs: list[dict] = field(default_factory=list)  # each: seed, test_accuracy, best_val_loss, epoch_seconds, history
+    failures: list[dict] = field(default_factory=list)  # each: seed, error (what the person reads)
 
     def stat(self, key: str) -> tuple[float | None, float | None]:
         values = [r[key] for r in self.runs if r.get(key) is not None]
@@ -172,7 +217,12 @@ class Combination:
         bands = {key: self.band(key) for key in ("val_accuracy", "val_loss")}
         return {"params": self.params, "runs": len(self.runs), "test_accuracy_mean": mean,
                 "test_accuracy_std": std, "best_val_loss_mean": loss, "epoch_seconds_mean": seconds,
-                "curves": {k: v for k, v in bands.items() if v}}
+                "curves": {k: v for k, v in bands.items() if v}, "failed": [dict(f) for f in self.failures]}
+
+
+def failed_runs(combos: list[Combination]) -> list[dict]:
+    """Every run that failed: its ``params``, ``seed`` and ``error``."""
+    return [{"params": c.params, **f} for c in combos for f in c.failures]
 
 
 def label(params: dict) -> str:
@@ -180,7 +230,7 @@ def label(params: dict) -> str:
 
 
 def run_sweep(base: TrainConfig, params: dict[str, list], seeds: int, *, data=None, on_run=None,
-              on_result=None, should_stop=None, **callbacks) -> list[Combination]:
+              on_result=None, on_failure=None, should_stop=None, **callbacks) -> list[Combination]:
     """Trains every combination of ``params`` with ``seeds`` seeds (``base.seed``,
     ``base.seed + 1``, …), one run after another.
 
@@ -188,13 +238,21 @@ def run_sweep(base: TrainConfig, params: dict[str, list], seeds: int, *, data=No
         base: the settings the combinations change.
         on_run: called before each run with ``(k, total, params, seed)``.
         on_result: called after each run with ``(params, seed, TrainResult)`` (to save it).
+        on_failure: called after a run that failed with ``(params, seed, message)``; the
+            sweep goes on with the next run (high learning rates diverge, large batches
+            run out of memory: exactly what people sweep).
         should_stop: ends the sweep after the current run's batch; finished runs are kept.
         **callbacks: passed to :func:`core.training.run_training`.
 
     Raises:
         core.config.SettingsError: a combination that cannot be trained (checked before
             the first run).
+        core.datasets.DatasetUnavailableError: the dataset cannot be read (no run could).
     """
+    import logging
+
+    from core.datasets import DatasetUnavailableError
+    from core.failures import describe_failure
     from core.training import run_training
 
     if seeds < 1:
@@ -211,7 +269,18 @@ def run_sweep(base: TrainConfig, params: dict[str, list], seeds: int, *, data=No
             k += 1
             if on_run:
                 on_run(k, total, combo.params, config.seed)
-            result = run_training(config, data=data, should_stop=should_stop, **callbacks)
+            try:
+                result = run_training(config, data=data, should_stop=should_stop, **callbacks)
+            except DatasetUnavailableError:
+                raise
+            except Exception as e:  # this run failed; the others are kept
+                logging.getLogger("cnn_studio").exception("Sweep run %s, seed %s failed", label(combo.params),
+                                                          config.seed)
+                message = describe_failure(e, "The run failed")
+                combo.failures.append({"seed": config.seed, "error": message})
+                if on_failure:
+                    on_failure(combo.params, config.seed, message)
+                continue
             if result.stopped:
                 return combos
             history = result.history
@@ -226,17 +295,25 @@ def run_sweep(base: TrainConfig, params: dict[str, list], seeds: int, *, data=No
 
 
 def verdicts(combos: list[Combination]) -> list[dict]:
-    """Each combination against the first (the baseline), on test accuracy."""
+    """Each combination against the first (the baseline), on test accuracy: paired by seed
+    where two or more seeds finished on both sides (a sweep runs the same seeds for every
+    combination), Welch's t-test otherwise. Failed runs are left out."""
     out = []
     base = combos[0] if combos else None
     for other in combos[1:]:
-        a = [r["test_accuracy"] for r in base.runs if r["test_accuracy"] is not None]
-        b = [r["test_accuracy"] for r in other.runs if r["test_accuracy"] is not None]
-        if len(a) < 2 or len(b) < 2:
+        a = [r for r in base.runs if r["test_accuracy"] is not None]
+        b = [r for r in other.runs if r["test_accuracy"] is not None]
+        by_seed_a = {r["seed"]: r["test_accuracy"] for r in a if r.get("seed") is not None}
+        by_seed_b = {r["seed"]: r["test_accuracy"] for r in b if r.get("seed") is not None}
+        common = sorted(set(by_seed_a) & set(by_seed_b))
+        if len(common) >= 2:
+            result = compare([by_seed_a[s] for s in common], [by_seed_b[s] for s in common], paired=True)
+        elif len(a) >= 2 and len(b) >= 2:
+            result = compare([r["test_accuracy"] for r in a], [r["test_accuracy"] for r in b])
+        else:
             continue
-        result = compare(a, b)
         out.append({"a": label(base.params), "b": label(other.params), **{k: result[k] for k in (
-            "difference", "low", "high", "verdict", "seeds_needed")}})
+            "difference", "low", "high", "verdict", "seeds_needed", "test")}})
     return out
 
 

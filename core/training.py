@@ -61,6 +61,8 @@ class TrainResult:
     schedule_epochs: int = 0
     resumed_after: int = 0
     fine_tune: dict | None = None
+    warning: str | None = None
+    state_epoch: int | None = None
 
     def summary_dict(self) -> dict:
         """Plain data describing the run (for JSON and signals)."""
@@ -74,6 +76,7 @@ class TrainResult:
             "test_loss": self.test_loss,
             "train_seconds": round(self.train_seconds, 3),
             "images_per_second": round(self.images_per_second, 1),
+            "warning": self.warning,
             "history": self.history,
         }
 
@@ -94,13 +97,16 @@ def make_optimizer(config: TrainConfig, steps_per_epoch: int, replicas: int = 1,
     """Builds the Keras optimiser (with its learning-rate schedule) of a config.
 
     ``schedule_epochs`` is the schedule's length (default ``config.epochs``): longer for
-    a resumed run, whose schedule counts the epochs already trained.
+    a resumed run, whose schedule counts the epochs already trained. A schedule that
+    begins later (``config.schedule_start``, a finished run trained on) spans only the
+    epochs from there.
     """
     import keras
 
-    total = (schedule_epochs or config.epochs) * steps_per_epoch
+    start = config.schedule_start * steps_per_epoch
+    total = (schedule_epochs or config.epochs) * steps_per_epoch - start
     lr = make_schedule(config.schedule, effective_learning_rate(config, replicas), total,
-                       config.warmup * steps_per_epoch)
+                       config.warmup * steps_per_epoch, start_step=start)
     decay = float(config.weight_decay) or None
     if config.optimizer == "sgd":
         return keras.optimizers.SGD(lr, momentum=float(config.momentum), nesterov=config.nesterov,
@@ -295,18 +301,27 @@ def train_model(
     if n_val:
         validation = (host_tensor(data.x_val[:n_val]), targets(model, host_tensor(data.y_val[:n_val], None)))
     monitor = "val_loss" if validation else "loss"
+    from core.diagnosis import learning_problem
+
+    arch = get_arch(config.arch)
     progress = progress_callback_class()(
         total_epochs, steps, config.batch_size, n_train, report_interval,
         on_batch, on_epoch, on_snapshot, should_stop, should_pause,
         agree=stop_agreement(config) if config.strategy == "multiworker" else None,
+        initial_epoch=initial_epoch,
+        diagnose=lambda info: learning_problem(info, data.num_classes, effective_learning_rate(config, replicas),
+                                               arch.defaults.learning_rate, arch.name),
     )
     if state:
         progress.history = {k: list(v) for k, v in state.history.items()}
         progress.epochs_completed = initial_epoch
     callbacks = [progress]
+    early = None
     if config.early_stopping:
-        callbacks.append(keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=config.early_stopping, restore_best_weights=True))
+        from core.callbacks import best_state_early_stopping_class
+
+        early = best_state_early_stopping_class()(monitor="val_loss", patience=config.early_stopping)
+        callbacks.append(early)
     if config.schedule == "plateau":
         callbacks.append(keras.callbacks.ReduceLROnPlateau(
             monitor=monitor, factor=PLATEAU_FACTOR, patience=PLATEAU_PATIENCE, min_lr=1e-7))
@@ -395,12 +410,18 @@ def train_model(
         train_seconds=seconds,
         images_per_second=progress.images_seen / seconds if seconds > 0 else 0.0,
         checkpoint_error=checkpoint.error if checkpoint else None,
-        schedule_epochs=schedule_epochs, resumed_after=initial_epoch,
+        schedule_epochs=schedule_epochs, resumed_after=initial_epoch, warning=progress.warning,
     )
     if progress.epochs_completed >= 1:
         from core.resume import capture
 
         result.training_state = capture(model)
+        restored = early.restored_epoch if early is not None else None
+        if result.training_state and restored is not None and restored > initial_epoch \
+                and restored != progress.epochs_completed and early.best_optimizer is not None:
+            # The best epoch's weights are the model's now: its optimiser state goes with them.
+            result.training_state["optimizer"] = early.best_optimizer
+            result.state_epoch = restored
     return result
 
 

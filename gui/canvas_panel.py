@@ -226,6 +226,19 @@ class CanvasPanel(QGroupBox):
         if self.canvas_version != self.shown_version and not self.canvas.is_empty:
             self._send_prediction()
 
+    def on_prediction_failed(self, request_id: int, message: str):
+        """The engine could not read request ``request_id``: said under the canvas (the
+        traceback is in the log), and the canvas goes on reading the next drawing."""
+        if request_id != self._in_flight:
+            return
+        self._in_flight = None
+        self.shown_version = self._in_flight_version
+        self._show_reading(None)
+        self.top_prediction.show_result(None, None, "Could not read this drawing; draw on to try again.")
+        self.status.emit(f"Could not read the drawing ({message}); the details are in the log file.", 10000)
+        if self.canvas_version != self.shown_version and not self.canvas.is_empty:
+            self._send_prediction()
+
     def _show_reading(self, reading):
         """One digit: its class in large type, a bar per class and the image the network
         sees. A row of digits: all of them in large type; the bars and the image show the

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QMessageBox, QP
                                QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 from PySide6.QtCore import Qt
 
-from core.atomic import write_text_atomically
+from core.atomic import atomic_path, write_text_atomically
 from core.compare import comparison_table, draw_comparison, table_csv
 from core.library import LibraryEntry
 from gui.files import ask_save, with_suffix
@@ -107,7 +107,8 @@ class CompareView(QWidget):
             return False
         path = with_suffix(path, ".png")
         try:
-            self.figure.savefig(path, dpi=150)
+            with atomic_path(path) as tmp:
+                self.figure.savefig(tmp, format="png", dpi=150)
         except OSError as e:
             QMessageBox.warning(self, "Could not save the plot", f"{path}: {e.strerror or e}. Choose another folder.")
             return False

@@ -35,7 +35,9 @@ class ContinueDialog(QDialog):
         self.entry, self.fine_tune = entry, fine_tune
         m = entry.metadata
         config = m.get("config") if isinstance(m.get("config"), dict) else {}
-        done = m.get("epochs_completed") or 0
+        from core.resume import resumable_epoch
+
+        done = resumable_epoch(m) or 0
         self.setWindowTitle(f"{'Fine-tune' if fine_tune else 'Continue training'} — {entry.name}")
         layout = QVBoxLayout(self)
         form = QFormLayout()
@@ -82,9 +84,15 @@ class ContinueDialog(QDialog):
             text = (f"<b>{entry.name}</b> trained {done} of {planned} planned epoch(s). It goes on with the same "
                     "settings, optimiser state and learning-rate schedule; the curves continue from epoch "
                     f"{done}, and the result is saved as a new model.")
-            if not left:
-                text += " Its schedule had ended: more epochs lengthen it."
+            if done < (m.get("epochs_completed") or 0):
+                text += (f" Early stopping kept the weights of epoch {done}, the best: it goes on from there, "
+                         "with that epoch's optimiser state.")
             self.epochs.setValue(left or 2)
+            self.schedule_note = QLabel()
+            self.schedule_note.setWordWrap(True)
+            if not left:  # the note follows the number of epochs
+                self.epochs.valueChanged.connect(self._show_new_schedule)
+                self._show_new_schedule()
             ok_text = "Continue"
         self.epochs.setToolTip("How many more epochs to train.")
         form.addRow("More epochs:" if not fine_tune else "Epochs:", self.epochs)
@@ -92,6 +100,8 @@ class ContinueDialog(QDialog):
         intro.setWordWrap(True)
         layout.addWidget(intro)
         layout.addLayout(form)
+        if not fine_tune:
+            layout.addWidget(self.schedule_note)
         self.error = QLabel("")
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #b03a2e")
@@ -104,6 +114,16 @@ class ContinueDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.setMinimumWidth(440)
+
+    def _show_new_schedule(self) -> None:
+        """A finished run gets a new schedule: says which, with the rates."""
+        from core.resume import describe_new_schedule
+
+        try:
+            changed = describe_new_schedule(self.config())
+        except (ModelFileError, ValueError):
+            changed = None
+        self.schedule_note.setText(f"Its {changed[4:]}." if changed else "")
 
     def config(self):
         """The settings this dialog describes.

@@ -200,11 +200,20 @@ class DownloadDialog(QDialog):
         self.download_button.setText("Try again" if self.progress.format() == "Failed" else "&Download")
         self.cancel_button.setText("Close")
 
-    def stop_and_wait(self, timeout_ms: int = 10000) -> None:
-        """Ends a running download (the window is closing); what came is kept."""
-        if self.thread is not None:
+    def stop(self) -> None:
+        """Ends a running download within a chunk (or the connection's time-out); what came
+        is kept."""
+        if self.worker is not None:
             self.worker.stop()
-            self.thread.wait(timeout_ms)
+            self.progress.setFormat("Cancelling…")
+
+    def stop_and_wait(self) -> None:
+        """Ends a running download and waits for its thread, the window alive meanwhile."""
+        from gui.threads import wait_until_ended
+
+        self.stop()
+        wait_until_ended(lambda: ["the download"] if self.thread is not None and self.thread.isRunning() else [],
+                         self, "Cancelling the download…")
 
     def reject(self) -> None:  # Esc and the window's close button too
         self.stop_and_wait()

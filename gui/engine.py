@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from core.datasets import RESOURCES
 from core.device import GraphBusy, building_graphs
+from core.snapshots import EpochWeights
 from gui.threads import pin_python_thread_state
 
 log = logging.getLogger("cnn_studio")
@@ -47,19 +48,23 @@ class Engine(QObject):
     explanation_ready = Signal(int, dict)
     evaluation_ready = Signal(dict)  # core.evaluation scores, "images" of the mistakes, names
     evaluation_failed = Signal(str)
-    saved = Signal(str)
+    prediction_failed = Signal(int, str)  # request id, what went wrong (the canvas reads on)
+    saved = Signal(str, str)  # path, which weights ("" for the model's own, else e.g. "the weights of epoch 2 of 5")
     save_failed = Signal(str)
     exported = Signal(str, bool)  # a message, whether it worked
-    epochs_kept = Signal(list, int)  # the epochs whose weights are kept, and their size in bytes
+    # The epochs whose weights are kept, their size in bytes (a Python int: no 32-bit
+    # overflow), and what was let go to stay within the cap ("" when nothing).
+    epochs_kept = Signal(list, object, str)
 
     def __init__(self):
         super().__init__()
         self._predictor = None
         self._metadata: dict = {}
         self._latest_prediction = 0
-        self._epochs: dict[int, list] = {}  # epoch → weights of the run's snapshot (the scrubber)
+        self._epochs = EpochWeights()  # the run's epochs, for the scrubber
         self._keep_epochs = True
         self._run_name = ""
+        self._shown_epoch: int | None = None  # the scrubber's epoch, when not the newest
 
     def note_prediction_request(self, request_id: int) -> None:
         """Called from the UI thread: older queued predictions can be skipped."""
@@ -78,7 +83,10 @@ class Engine(QObject):
         self.ready.emit(device)
         from core.device import list_devices
 
-        self.devices.emit(list_devices())
+        try:
+            self.devices.emit(list_devices())
+        except Exception:  # the device list stays as it was; the window works on
+            log.exception("Listing the devices failed")
         if BUNDLED_MODEL.is_file() and self._predictor is None:
             self._load(BUNDLED_MODEL, source="bundled")
 
@@ -118,19 +126,20 @@ class Engine(QObject):
             self.model_failed.emit(f"Could not use the trained weights: {e}")
             return
         self._metadata = dict(snapshot.get("metadata") or {})
+        self._shown_epoch = None
         epoch = snapshot.get("epoch")
         if self._keep_epochs and epoch:
             self._run_name = snapshot["description"].split(",")[0]
-            self._epochs[epoch] = [np.array(w) for w in snapshot["model"].get_weights()]
-            self.epochs_kept.emit(sorted(self._epochs), sum(w.nbytes for ws in self._epochs.values() for w in ws))
+            self._epochs.add(epoch, snapshot["model"].get_weights())
+            self.epochs_kept.emit(self._epochs.epochs(), self._epochs.nbytes, self._epochs.note())
         self.model_ready.emit(self._describe(snapshot["description"], "training", None))
 
     @Slot(bool)
     def begin_run(self, keep_epochs: bool):
         """A training run begins: forget the last run's epochs; keep this one's or not."""
         pin_python_thread_state()
-        self._epochs, self._keep_epochs = {}, keep_epochs
-        self.epochs_kept.emit([], 0)
+        self._epochs, self._keep_epochs, self._shown_epoch = EpochWeights(), keep_epochs, None
+        self.epochs_kept.emit([], 0, "")
 
     @Slot(int)
     def use_epoch(self, epoch: int):
@@ -140,8 +149,14 @@ class Engine(QObject):
         weights = self._epochs.get(epoch)
         if weights is None or self._predictor is None:
             return
-        self._predictor.model.set_weights(weights)
-        last = max(self._epochs)
+        try:
+            self._predictor.model.set_weights(weights)
+        except Exception as e:  # answered, never raised into Qt
+            log.exception("Using an epoch's weights failed")
+            self.model_failed.emit(f"Could not use the weights of epoch {epoch}: {type(e).__name__}: {e}")
+            return
+        last = self._epochs.epochs()[-1]
+        self._shown_epoch = epoch if epoch != last else None
         text = f"{self._run_name}, weights of epoch {epoch} of {last}"
         self.model_ready.emit(self._describe(text, "training", None))
 
@@ -169,7 +184,7 @@ class Engine(QObject):
             log.exception("Loading a model failed")
             self.model_failed.emit(f"{path.name} could not be used: {type(e).__name__}: {e}")
             return
-        self._predictor, self._metadata = predictor, loaded.metadata
+        self._predictor, self._metadata, self._shown_epoch = predictor, loaded.metadata, None
         self.model_ready.emit(self._describe(loaded.description, source, str(path)))
 
     def _describe(self, description: str, source: str, path) -> dict:
@@ -199,8 +214,12 @@ class Engine(QObject):
             try:  # a photo (RGB) from the image area, or a drawing (grey)
                 reading = (read_photo(self._predictor, drawing) if drawing.ndim == 3
                            else read_digits(self._predictor, drawing, split))
-            except ValueError:
+            except ValueError:  # nothing to read in it
                 reading = None
+            except Exception as e:  # every request is answered: the canvas must keep reading
+                log.exception("Reading a drawing failed")
+                self.prediction_failed.emit(request_id, f"{type(e).__name__}: {e}")
+                return
         self.prediction_ready.emit(request_id, reading)
 
     @Slot(int, object, bool, str)
@@ -284,8 +303,15 @@ class Engine(QObject):
         if self._predictor is None:
             self.save_failed.emit("There is no model to save yet: train one first.")
             return
+        from core.modelio import epoch_metadata
+
+        metadata, which = self._metadata or None, ""
+        if self._shown_epoch is not None:  # the scrubber's epoch: saved as that epoch, not as the run's end
+            last = self._epochs.epochs()[-1]
+            metadata = epoch_metadata(self._metadata, self._shown_epoch, last)
+            which = f"the weights of epoch {self._shown_epoch} of {last}"
         try:
-            saved = save_model(self._predictor.model, path, self._metadata or None)
+            saved = save_model(self._predictor.model, path, metadata)
         except ModelFileError as e:
             self.save_failed.emit(str(e))
             return
@@ -293,7 +319,7 @@ class Engine(QObject):
             log.exception("Saving a model failed")
             self.save_failed.emit(f"Could not save the model: {type(e).__name__}: {e}")
             return
-        self.saved.emit(str(saved))
+        self.saved.emit(str(saved), which)
 
     @Slot(str, str, str)
     def export_model(self, source: str, destination: str, fmt: str):

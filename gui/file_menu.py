@@ -43,8 +43,13 @@ class FileMenu:
             self.request_load.emit(path)
 
     def save_model(self):
+        """File ▸ Save model (Ctrl+S): the weights the canvas reads with. After the epoch
+        scrubber moved back, those are that epoch's, and they are saved as that epoch's."""
         arch = (self.last_result or {}).get("arch", "model")
-        path = ask_save(self, "Save model", f"{arch}.keras", "Keras models (*.keras)", ".keras")
+        epoch = self.scrubber.chosen_epoch()
+        name = f"{arch}-epoch{epoch}.keras" if epoch is not None else f"{arch}.keras"
+        title = f"Save the weights of epoch {epoch}" if epoch is not None else "Save model"
+        path = ask_save(self, title, name, "Keras models (*.keras)", ".keras")
         if path:
             self.request_save.emit(path)
 

@@ -51,6 +51,7 @@ class MainWindow(FileMenu, QMainWindow):
         self.resize(min(1400, available.width()) if available else 1400,
                     min(820, available.height()) if available else 820)
         self.model_info: dict | None = None
+        self._shut_down = False
 
         self._build_engine()
         self._build_ui()
@@ -230,6 +231,7 @@ class MainWindow(FileMenu, QMainWindow):
 
         canvas_panel.request_prediction.connect(engine.predict)
         engine.prediction_ready.connect(canvas_panel.on_prediction)
+        engine.prediction_failed.connect(canvas_panel.on_prediction_failed)
         canvas_panel.status.connect(self.statusBar().showMessage)
         self.explainer.request_explanation.connect(engine.explain)
         engine.explanation_ready.connect(self.explainer.on_explanation)
@@ -390,8 +392,8 @@ class MainWindow(FileMenu, QMainWindow):
         self.compare.show_runs(entries)
         self.tabs.setCurrentWidget(self.compare)
 
-    def _on_saved(self, path: str) -> None:
-        self.statusBar().showMessage(f"Model saved to {path}", 8000)
+    def _on_saved(self, path: str, which: str = "") -> None:
+        self.statusBar().showMessage(f"Saved {which} to {path}" if which else f"Model saved to {path}", 8000)
 
     def _on_save_failed(self, message: str) -> None:
         self._warn("Could not save the model", message)
@@ -408,14 +410,35 @@ class MainWindow(FileMenu, QMainWindow):
         self._last_message_box = warn(self, title, message)
 
     # ----------------------------------------------------------------- shutdown
-    def shutdown(self, timeout_ms: int = 5000) -> None:
-        """Stops training and the engine thread; waits for both to end."""
+    def shutdown(self) -> None:
+        """Stops every worker (training, a sweep, a download, the engine) and waits until
+        each has ended: a TensorFlow step or an export cannot be cut short, and a running
+        ``QThread`` must not be destroyed. The window stays alive meanwhile and says
+        "Stopping…" when it takes more than a moment. What was trained is saved."""
+        from gui.threads import wait_until_ended
+
+        if self._shut_down:
+            return
+        self._shut_down = True
         self.plots.timer.stop()
-        if getattr(self, "sweep_dialog", None) is not None:
-            self.sweep_dialog.close()
-        self.training.shutdown(timeout_ms)
-        self.engine_thread.quit()
-        self.engine_thread.wait(timeout_ms)
+        sweep = getattr(self, "sweep_dialog", None)
+        if sweep is not None:
+            sweep.stop()
+        self.training.request_shutdown()
+        self.engine_thread.quit()  # after the engine's current step
+
+        def running() -> list[str]:
+            jobs = self.training.running_jobs()
+            if sweep is not None and sweep.running:
+                jobs.append("the sweep's run")
+            if self.engine_thread.isRunning():
+                jobs.append("the engine's current step")
+            return jobs
+
+        self.statusBar().showMessage("Stopping…")
+        wait_until_ended(running, self)
+        if sweep is not None:
+            sweep.close()
         self.collector.stop()
         self.statusBar().clearMessage()  # and its timer: nothing of the window keeps ticking
 

@@ -25,8 +25,10 @@ ABORT_GRACE_MS = 3000
 
 
 def train_arguments(config: TrainConfig, save_to: str | None) -> list[str]:
-    """The ``main.py train`` command line of a config."""
-    args = ["train", config.arch, "--form", config.form, "--dataset", config.dataset,
+    """The ``main.py train`` command line of a config: every setting, so that each worker
+    process trains what the window shows (a resumed run is refused by the config itself:
+    multi-worker runs start afresh)."""
+    args = ["train", config.arch, "--device", config.device, "--form", config.form, "--dataset", config.dataset,
             "--epochs", str(config.epochs), "--batch-size", str(config.batch_size),
             "--optimizer", config.optimizer, "--lr", repr(float(config.learning_rate)),
             "--momentum", repr(float(config.momentum)), "--weight-decay", repr(float(config.weight_decay)),
@@ -38,9 +40,10 @@ def train_arguments(config: TrainConfig, save_to: str | None) -> list[str]:
     args.append("--deslant" if config.deslant else "--no-deslant")
     if config.nesterov:
         args.append("--nesterov")
-    if config.options.get("batch_norm") is not None:
+    # A fine-tuning run takes the saved model's architecture options from its file.
+    if config.options.get("batch_norm") is not None and not config.start_from:
         args.append("--batch-norm" if config.options["batch_norm"] else "--no-batch-norm")
-    if config.options.get("inception_version"):
+    if config.options.get("inception_version") and not config.start_from:
         args += ["--inception", config.options["inception_version"]]
     if config.mixed_precision != "off":
         args += ["--mixed-precision", config.mixed_precision]
@@ -56,6 +59,14 @@ def train_arguments(config: TrainConfig, save_to: str | None) -> list[str]:
         args += ["--checkpoint", config.checkpoint]
     if config.tensorboard:
         args += ["--tensorboard", config.tensorboard]
+    if config.image_size:
+        args += ["--image-size", "x".join(str(v) for v in config.image_size)]
+    if config.color_mode:
+        args += ["--color-mode", config.color_mode]
+    if config.start_from:
+        args += ["--start-from", config.start_from]
+    if config.input_stats is not None:
+        args += ["--input-stats", json.dumps(config.input_stats)]
     if save_to:  # the window names the file in its library
         args += ["--save", save_to, "--no-library"]
     return args

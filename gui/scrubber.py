@@ -36,9 +36,11 @@ class EpochScrubber(QWidget):
         self.slider.valueChanged.connect(self._on_value)
         self.set_epochs([], 0)
 
-    def set_epochs(self, epochs: list, size: int) -> None:
-        """The epochs whose weights are kept (``size`` bytes in all); the newest is shown."""
+    def set_epochs(self, epochs: list, size: int, note: str = "") -> None:
+        """The epochs whose weights are kept (``size`` bytes in all; ``note``: what was let
+        go to stay within the memory cap); the newest is shown."""
         self.epochs = list(epochs)
+        self._note = note
         self.slider.blockSignals(True)
         self.slider.setRange(0, max(0, len(self.epochs) - 1))
         self.slider.setValue(max(0, len(self.epochs) - 1))
@@ -53,12 +55,21 @@ class EpochScrubber(QWidget):
     def _update(self) -> None:
         usable = len(self.epochs) >= 2 and not self._training
         self.slider.setEnabled(usable)
+        note = getattr(self, "_note", "")
+        self.label.setToolTip(note[0].upper() + note[1:] + "." if note else "")
         if not self.epochs:
-            self.label.setText("(after a run that keeps its epochs)")
+            self.label.setText("(not kept: " + note + ")" if note else "(after a run that keeps its epochs)")
         else:
             epoch = self.epochs[self.slider.value()]
-            self.label.setText(f"{epoch} of {self.epochs[-1]} ({format_bytes(self._size)} kept)"
+            self.label.setText(f"{epoch} of {self.epochs[-1]} ({format_bytes(self._size)} kept"
+                               + (f", {len(self.epochs)} epochs within the cap" if note else "") + ")"
                                + (" — training" if self._training else ""))
+
+    def chosen_epoch(self) -> int | None:
+        """The epoch the scrubber shows when it is not the newest (None otherwise)."""
+        if len(self.epochs) < 2 or self.slider.value() == len(self.epochs) - 1:
+            return None
+        return self.epochs[self.slider.value()]
 
     def _on_value(self, index: int) -> None:
         self._update()

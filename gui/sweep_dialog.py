@@ -23,13 +23,14 @@ from core.sweep import SWEEPABLE, draw_bands, label, parse_param
 from gui.files import ask_save
 from gui.threads import run_reported
 
-COLUMNS = ("Combination", "Runs", "Test accuracy", "Best validation loss", "Seconds per epoch")
+COLUMNS = ("Combination", "Runs", "Test accuracy", "Best validation loss", "Seconds per epoch", "Failed")
 
 
 class SweepWorker(QObject):
     """Runs :func:`core.sweep.run_sweep` in the thread it is moved to; signals only."""
 
     run_started = Signal(int, int, str)  # k, total, "name=value, …, seed N"
+    run_failed = Signal(str)  # "name=value, …, seed N: why"
     returned = Signal(list, list)  # combination summaries, comparisons
     failed = Signal(str)
     finished = Signal()
@@ -62,7 +63,8 @@ class SweepWorker(QObject):
 
         combos = run_sweep(self.config, self.params, self.seeds, should_stop=self._stop.is_set,
                            on_run=lambda k, total, p, seed: self.run_started.emit(k, total, f"{label(p)}, seed {seed}"),
-                           on_result=on_result)
+                           on_result=on_result,
+                           on_failure=lambda p, seed, message: self.run_failed.emit(f"{label(p)}, seed {seed}: {message}"))
         self.returned.emit([c.summary() for c in combos], verdicts(combos))
 
 
@@ -82,6 +84,7 @@ class SweepDialog(QDialog):
         self.worker: SweepWorker | None = None
         self.summaries: list = []
         self.comparisons: list = []
+        self.failures: list[str] = []  # "name=value, seed N: why", as the runs fail
 
         self.setting = QComboBox()
         for name in SWEEPABLE:
@@ -191,7 +194,7 @@ class SweepDialog(QDialog):
             self.error.setText("; ".join(f"{k.replace('_', ' ')} {v}" for k, v in problems.items()))
             return
         self.error.setText("")
-        self.summaries, self.comparisons = [], []
+        self.summaries, self.comparisons, self.failures = [], [], []
         self.table.setRowCount(0)
         self.verdicts.setText("")
         self.thread = QThread(self)
@@ -202,6 +205,7 @@ class SweepDialog(QDialog):
         self.worker.finished.connect(self.thread.quit, Qt.ConnectionType.DirectConnection)
         self.thread.finished.connect(self._on_thread_finished)
         self.worker.run_started.connect(self._on_run_started)
+        self.worker.run_failed.connect(self._on_run_failed)
         self.worker.returned.connect(self._on_returned)
         self.worker.failed.connect(self._on_failed)
         self._update_buttons()
@@ -224,6 +228,11 @@ class SweepDialog(QDialog):
             text += f" — about {format_clock(left)} left"
         self.progress.setFormat(text)
 
+    def _on_run_failed(self, text: str) -> None:
+        """A run failed: said at once (the sweep goes on with the next run)."""
+        self.failures.append(text)
+        self.error.setText(f"{len(self.failures)} run(s) failed; the sweep goes on. Last: {text}")
+
     def _on_returned(self, summaries: list, comparisons: list) -> None:
         self.summaries, self.comparisons = summaries, comparisons
         self.table.setRowCount(len(summaries))
@@ -232,18 +241,31 @@ class SweepDialog(QDialog):
             cells = (label(s["params"]), str(s["runs"]),
                      f"{100 * mean:.2f}% ± {100 * std:.2f}" if mean is not None else "–",
                      f"{s['best_val_loss_mean']:.4f}" if s["best_val_loss_mean"] is not None else "–",
-                     f"{s['epoch_seconds_mean']:.1f}" if s["epoch_seconds_mean"] is not None else "–")
+                     f"{s['epoch_seconds_mean']:.1f}" if s["epoch_seconds_mean"] is not None else "–",
+                     str(len(s["failed"])) if s["failed"] else "")
             for c, text in enumerate(cells):
-                self.table.setItem(r, c, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                if s["failed"]:  # the reasons, on every cell of the row
+                    item.setToolTip("\n".join(f"Seed {f['seed']} failed: {f['error']}" for f in s["failed"]))
+                self.table.setItem(r, c, item)
+        failed = [f"<b>{label(s['params'])}</b>, seed {f['seed']} failed: {f['error']}"
+                  for s in summaries for f in s["failed"]]
         self.verdicts.setText("<br>".join(
-            f"<b>{c['b']}</b> against <b>{c['a']}</b>: {100 * c['difference']:+.2f} points (95% interval "
-            f"{100 * c['low']:+.2f} to {100 * c['high']:+.2f}) — {c['verdict']}" for c in comparisons)
-            or "A verdict needs two or more finished runs of each combination.")
+            [f"<b>{c['b']}</b> against <b>{c['a']}</b>: {100 * c['difference']:+.2f} points (95% interval "
+             f"{100 * c['low']:+.2f} to {100 * c['high']:+.2f}, {c['test']}) — {c['verdict']}" for c in comparisons]
+            or ["A verdict needs two or more finished runs of each combination."]) + "".join(
+            f"<br><span style='color:#c0392b'>{line}</span>" for line in failed))
         draw_bands(self.figure, summaries)
         self.curves.draw_idle()
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
-        self.progress.setFormat("Done: every run is in the model library, tagged with the sweep")
+        finished = sum(s["runs"] for s in summaries)
+        if failed:
+            self.error.setText(f"{len(failed)} run(s) failed (the reasons are below); the {finished} that "
+                               "finished are kept and compared.")
+            self.progress.setFormat(f"Done: {finished} run(s) in the model library, {len(failed)} failed")
+        else:
+            self.progress.setFormat("Done: every run is in the model library, tagged with the sweep")
 
     def _on_failed(self, message: str) -> None:
         self.progress.setRange(0, 1)
@@ -262,10 +284,11 @@ class SweepDialog(QDialog):
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["combination", "runs", "test_accuracy_mean", "test_accuracy_std", "best_val_loss_mean",
-                         "epoch_seconds_mean"])
+                         "epoch_seconds_mean", "failed", "errors"])
         for s in self.summaries:
             writer.writerow([label(s["params"]), s["runs"], s["test_accuracy_mean"], s["test_accuracy_std"],
-                             s["best_val_loss_mean"], s["epoch_seconds_mean"]])
+                             s["best_val_loss_mean"], s["epoch_seconds_mean"], len(s["failed"]),
+                             " | ".join(f"seed {f['seed']}: {f['error']}" for f in s["failed"])])
         return out.getvalue()
 
     def ask_export_csv(self) -> None:
@@ -292,8 +315,14 @@ class SweepDialog(QDialog):
         self.progress.setFormat(f"Curves saved to {path}")
         return True
 
+    @property
+    def running(self) -> bool:
+        return self.thread is not None and self.thread.isRunning()
+
     def closeEvent(self, event) -> None:
-        if self.thread is not None:  # the window is closing: end the sweep
-            self.worker.stop()
-            self.thread.wait(10000)
+        if self.thread is not None:  # the window is closing: end the sweep (its finished runs are saved)
+            from gui.threads import wait_until_ended
+
+            self.stop()
+            wait_until_ended(lambda: ["the sweep's run"] if self.running else [], self, "Stopping the sweep…")
         super().closeEvent(event)

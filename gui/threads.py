@@ -30,13 +30,72 @@ def pin_python_thread_state() -> None:
 def run_reported(job, failed, finished, what: str) -> None:
     """Runs a worker's ``job()`` in its thread: an exception goes to the log and, as a
     message for the user, to the ``failed`` signal; ``finished`` is emitted last, always."""
-    from gui.training_worker import describe_failure, log
+    import logging
+
+    from core.failures import describe_failure
+
+    log = logging.getLogger("cnn_studio")
 
     pin_python_thread_state()
     try:
         job()
     except Exception as e:  # reported to the user, never raised into Qt
         log.exception(what)
-        failed.emit(describe_failure(e))
+        failed.emit(describe_failure(e, what))
     finally:
         finished.emit()
+
+
+#: Closing waits this long for the workers before it shows "Stopping…".
+STOPPING_NOTICE_MS = 400
+
+
+def wait_until_ended(running, parent, what: str = "Stopping…") -> None:
+    """Waits, with the window alive (events go on being handled), until ``running()``
+    returns no names: the names of the jobs still running. After a moment a small window
+    says "Stopping…" and what it waits for; there is no time limit, since a ``QThread``
+    destroyed while it runs aborts the process, and a step of TensorFlow cannot be cut.
+
+    Args:
+        running: returns the names ("the training step", "the export"…) of what still runs.
+        parent: the window the notice belongs to (it blocks input there meanwhile).
+    """
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
+    from PySide6.QtWidgets import QProgressDialog
+
+    if not running():
+        return
+    loop = QEventLoop()
+    clock = QElapsedTimer()
+    clock.start()
+    notice = None
+
+    def check():
+        nonlocal notice
+        names = running()
+        if not names:
+            loop.quit()
+            return
+        if notice is None and clock.elapsed() >= STOPPING_NOTICE_MS:
+            notice = QProgressDialog(parent)
+            notice.setWindowTitle("Closing")
+            notice.setObjectName("stopping")
+            notice.setCancelButton(None)
+            notice.setRange(0, 0)
+            notice.setWindowModality(Qt.WindowModality.WindowModal)
+            notice.setMinimumDuration(0)
+            notice.show()
+        if notice is not None:
+            notice.setLabelText(f"{what} waiting for {' and '.join(names)} to end; nothing is lost.")
+
+    timer = QTimer()
+    timer.setInterval(50)
+    timer.timeout.connect(check)
+    timer.start()
+    check()
+    if running():
+        loop.exec()
+    timer.stop()
+    if notice is not None:
+        notice.close()
+        notice.deleteLater()

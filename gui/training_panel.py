@@ -3,6 +3,7 @@ one training run in its worker thread (the cost check of reference forms include
 
 from __future__ import annotations
 
+import html
 import time
 from pathlib import Path
 
@@ -67,6 +68,7 @@ class TrainingPanel(QGroupBox):
         self._pending_start = None
         self._start_check_request = -1
         self._train_started = 0.0
+        self._closing = False
 
         self.settings = SettingsPanel()
         self.start_button = QPushButton("Start training")
@@ -90,6 +92,11 @@ class TrainingPanel(QGroupBox):
         self.progress.setTextVisible(True)
         self.progress_detail = QLabel("")
         self.progress_detail.setWordWrap(True)
+        self.warning_label = QLabel("")
+        self.warning_label.setWordWrap(True)
+        self.warning_label.setStyleSheet("color: #b35900;")
+        self.warning_label.setToolTip("What the last epoch says about the run, and what to try.")
+        self.warning_label.hide()
         self.result_label = QLabel("")
         self.result_label.setWordWrap(True)
         self.result_label.setTextFormat(Qt.TextFormat.RichText)
@@ -98,6 +105,7 @@ class TrainingPanel(QGroupBox):
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
         layout.addWidget(self.progress_detail)
+        layout.addWidget(self.warning_label)
         layout.addWidget(self.result_label)
         layout.addStretch(1)
 
@@ -279,13 +287,17 @@ class TrainingPanel(QGroupBox):
         done, history = 0, {}
         if config.resume:  # the curves go on from where the run stopped
             from core.modelio import read_metadata
+            from core.resume import resumable_epoch
 
             record = read_metadata(config.resume)
-            done = record.get("epochs_completed") if isinstance(record.get("epochs_completed"), int) else 0
+            done = resumable_epoch(record) or 0
             history = record.get("history") if isinstance(record.get("history"), dict) else {}
+            history = {k: v[:done] for k, v in history.items() if isinstance(v, list)}
         self.plots.start(done + config.epochs, config.learning_rate)
         self.plots.add_history(history)
         self.result_label.setText("")
+        self.warning_label.setText("")
+        self.warning_label.hide()
         self.progress.setValue(0)
         self.progress.setFormat("Starting…")
         self.progress_detail.setText("")
@@ -371,7 +383,9 @@ class TrainingPanel(QGroupBox):
         fraction = p["progress"]
         self.progress.setValue(int(1000 * fraction))
         elapsed = time.perf_counter() - self._train_started
-        eta = p["elapsed"] * (1 - fraction) / fraction if fraction > 0 else 0.0
+        # The trainer's estimate: of this session's epochs (a resumed run's earlier ones took
+        # none of its time). A child process of an older version may not send it.
+        eta = p.get("eta", p["elapsed"] * (1 - fraction) / fraction if fraction > 0 else 0.0)
         self.progress.setFormat(f"Epoch {p['epoch'] + 1}/{p['epochs']} — {100 * fraction:.0f}% — "
                                 f"ETA {format_clock(eta)}")
         self.progress_detail.setText(
@@ -382,7 +396,11 @@ class TrainingPanel(QGroupBox):
 
     def _on_epoch(self, e: dict):
         self.plots.add_epoch(e)
-        if e.get("complete") and "val_accuracy" in e:
+        self.warning_label.setText(e.get("warning") or "" if e.get("complete") else self.warning_label.text())
+        self.warning_label.setVisible(bool(self.warning_label.text()))
+        if e.get("warning"):
+            self.status.emit(e["warning"], 15000)
+        elif e.get("complete") and "val_accuracy" in e:
             self.status.emit(
                 f"Epoch {e['epoch'] + 1}: validation accuracy {100 * e['val_accuracy']:.2f}%, "
                 f"loss {e['val_loss']:.4f} ({e['seconds']:.1f} s). The canvas now uses these weights.", 8000)
@@ -398,6 +416,10 @@ class TrainingPanel(QGroupBox):
             text += f"<br>Test accuracy <b>{100 * acc:.2f}%</b>, loss {result['test_loss']:.4f}"
         if result.get("stopped_early"):
             text += "<br>Stopped early: the validation loss stopped improving; the best epoch's weights are kept."
+        if result.get("warning"):
+            text += f"<br><span style='color:#b35900'>{html.escape(result['warning'])}</span>"
+        self.warning_label.setText("")
+        self.warning_label.hide()
         text += f"<br>{result['images_per_second']:,.0f} images/s."
         if result.get("saved_to"):
             text += (f"<br>Saved in the model library as <i>{Path(result['saved_to']).stem}</i> "
@@ -448,7 +470,8 @@ class TrainingPanel(QGroupBox):
             # when `worker` goes below, in this thread) and then the QThread. Deleting
             # the worker from its own thread while this one let go of it segfaulted.
             thread.wait(5000)
-            thread.deleteLater()
+            if not self._closing:  # closing: it goes with the window (a caller may still hold it)
+                thread.deleteLater()
         del worker
         self.plots.stop()
         self.replicas.emit("")
@@ -456,11 +479,21 @@ class TrainingPanel(QGroupBox):
         self._update_buttons()
         self.busy_changed.emit(False)
 
-    def shutdown(self, timeout_ms: int = 5000) -> None:
-        """Ends a run at once (no test evaluation) and a download, and waits for their threads."""
+    def request_shutdown(self) -> None:
+        """The window is closing: ends a run within its batch (no test evaluation; what was
+        trained is still saved in the library) and a download. Flags only: see
+        :meth:`running_jobs` for what is still to end."""
+        self._closing = True
         if self.download_dialog is not None:
-            self.download_dialog.stop_and_wait(timeout_ms)
+            self.download_dialog.stop()
         if self.worker is not None:
             self.worker.abort()
-        if self.train_thread is not None:
-            self.train_thread.wait(timeout_ms)
+
+    def running_jobs(self) -> list[str]:
+        """What of this panel still runs: "the training" and "the download"."""
+        jobs = []
+        if self.train_thread is not None and self.train_thread.isRunning():
+            jobs.append("the training step")
+        if self.download_dialog is not None and self.download_dialog.running:
+            jobs.append("the download")
+        return jobs

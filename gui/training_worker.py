@@ -19,24 +19,6 @@ from gui.threads import run_reported
 log = logging.getLogger("cnn_studio")
 
 
-def describe_failure(error: BaseException) -> str:
-    """A message for the user, saying what to do next."""
-    from core.datasets import DatasetUnavailableError
-    from core.config import SettingsError
-    from core.training import TrainingDiverged, TrainingOutOfMemory
-
-    if isinstance(error, SettingsError):
-        return "Cannot train with these settings: " + "; ".join(
-            f"{name.replace('_', ' ')} {message}" for name, message in error.errors.items()) + "."
-    if isinstance(error, (DatasetUnavailableError, TrainingDiverged, TrainingOutOfMemory)):
-        return str(error)
-    name = type(error).__name__
-    if isinstance(error, MemoryError) or name == "ResourceExhaustedError":
-        return ("Out of memory: training stopped. Try a smaller batch size, "
-                "or a smaller architecture.")
-    return f"Training failed ({name}: {error})."
-
-
 class TrainingWorker(QObject):
     """Runs one training session in the thread it is moved to."""
 
@@ -133,7 +115,9 @@ class TrainingWorker(QObject):
             self.epoch_done.emit(info)
 
         def on_snapshot(weights):
-            if epochs_seen[0] + 1 >= total[0]:
+            # on_epoch has just told this epoch's number (counted from the run's start, so a
+            # resumed run's first snapshot is its epoch done + 1).
+            if epochs_seen[0] >= total[0]:
                 return  # the last epoch: the trained model itself is handed over below
             # Built here, in the thread that holds core.device.graph_lock: TensorFlow
             # cannot build graphs in two threads at once. The copy then belongs to the
@@ -141,15 +125,16 @@ class TrainingWorker(QObject):
             with graph_lock:
                 model = build_model(config.arch, data.input_shape, data.num_classes, **config.model_options())
                 model.set_weights(weights)
-            self.snapshot.emit({**base, "model": inference_model(model), "epoch": epochs_seen[0] + 1,
-                                "description": f"{arch_name}, after epoch {epochs_seen[0] + 1}"})
+            self.snapshot.emit({**base, "model": inference_model(model), "epoch": epochs_seen[0],
+                                "description": f"{arch_name}, after epoch {epochs_seen[0]}"})
 
         result = run_training(
             config, data=data, on_batch=self.progress.emit, on_epoch=on_epoch,
             on_snapshot=on_snapshot, should_stop=self._stop.is_set, should_pause=self._pause.is_set,
             should_abort=self._abort.is_set, on_start=self.started_on.emit,
         )
-        if self._abort.is_set():
+        if self._abort.is_set():  # the window is closing: what was trained is kept all the same
+            finish_run(result, class_names, self.library_folder, library=bool(self.library_folder), lock=graph_lock)
             return
         summary = result.summary_dict()
         if self.library_folder:

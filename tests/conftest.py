@@ -46,6 +46,22 @@ def small_mnist():
 
 
 @pytest.fixture
+def normal_umask():
+    """The usual umask (022) for the test: files the application saves must then be
+    0644, like any new file of the user's (not private 0600). Yields the mode expected."""
+    old = os.umask(0o022)
+    try:
+        yield 0o644
+    finally:
+        os.umask(old)
+
+
+def file_mode(path) -> int:
+    """A file's permission bits."""
+    return Path(path).stat().st_mode & 0o777
+
+
+@pytest.fixture
 def bundled_model_path() -> Path:
     assert BUNDLED_MODEL.is_file(), "resources/models/lenet5_mnist.keras is missing (see README)"
     return BUNDLED_MODEL

@@ -220,6 +220,82 @@ def test_the_window_passes_every_model_option_to_a_training_process():
     assert model_options(args) == {"inception_version": "v2"}
 
 
+def test_the_window_passes_every_setting_to_a_training_process(tmp_path):
+    """Issue 25, item 8. Before: a multi-worker run from the window lost the folder's image
+    size and colour, the model it fine-tunes from, the device and the colour statistics.
+    (Resuming is refused with multiworker by the settings' own check.)"""
+    from core.cli_train import train_config
+    from core.config import TrainConfig
+    from core.library import save_run
+    from core.registry import build_model
+    from gui.process_worker import train_arguments
+    from main import build_parser
+    from tests.folders import write_image_folder
+
+    folder = write_image_folder(tmp_path / "shapes", per_class=4)
+    options = {"batch_norm": False}
+    start = save_run(build_model("vgg11", (40, 40, 3), 3, batch_norm=False), {
+        "arch": "vgg11", "dataset": str(folder),
+        "config": {"arch": "vgg11", "form": "compact", "options": options, "deslant": False}}, tmp_path / "lib")
+    config = TrainConfig(
+        arch="vgg11", form="compact", options=options, dataset=str(folder), epochs=3, batch_size=32, optimizer="sgd",
+        learning_rate=0.05, momentum=0.8, nesterov=True, weight_decay=1e-4, schedule="step", warmup=1, augment=True,
+        deslant=False, early_stopping=2, val_split=0.2, limit=50, seed=7, device="auto", mixed_precision="bfloat16",
+        checkpoint=str(tmp_path / "best.keras"), strategy="multiworker", workers=["localhost:1111", "localhost:2222"],
+        worker_index=1, worker_timeout=30.0, scale_lr=True, start_from=str(start),
+        input_stats=[[0.4, 0.5, 0.6], [0.2, 0.25, 0.3]], image_size=[40, 40], color_mode="rgb")
+    assert config.errors() == {}
+    passed = train_config(build_parser().parse_args(train_arguments(config, None)))
+    assert passed.to_dict() == config.to_dict()
+
+
+def test_a_sweep_keeps_every_run_but_the_one_that_fails(capsys, monkeypatch, tmp_path):
+    """Issue 25, item 1. Before: the first diverging run ended the sweep with exit 1 and
+    every finished run's result was lost."""
+    import main
+
+    monkeypatch.setenv("CNN_STUDIO_LIBRARY", str(tmp_path / "library"))
+    diverging = ["--optimizer", "sgd", "--schedule", "constant", "--momentum", "0.99", "--limit", "600",
+                 "--epochs", "1", "--batch-size", "64", "--seeds", "2", "--json"]
+    code = main.main(["sweep", "mlp", "--param", "lr=0.01,10", *diverging])
+    out, err = capsys.readouterr()
+    assert code == 0, err[-2000:]
+    result = json.loads(out.strip().splitlines()[-1])
+    good, bad = result["combinations"]
+    assert good["runs"] == 2 and good["failed"] == [] and 0 <= good["test_accuracy_mean"] <= 1
+    assert bad["runs"] == 0 and len(bad["failed"]) == 2
+    assert [(f["params"], f["seed"]) for f in result["failed"]] == [({"learning_rate": 10.0}, 0),
+                                                                   ({"learning_rate": 10.0}, 1)]
+    assert all("lower learning rate" in f["error"] for f in result["failed"])
+    assert "learning_rate=10.0, seed 0 failed" in err and "The sweep goes on" in err
+    runs = list_models(tmp_path / "library")
+    assert sorted(r.metadata["sweep"]["seed"] for r in runs) == [0, 1]  # the good runs are saved
+    assert result["comparisons"] == []  # nothing finished to compare them with
+    # Exit status 1 only when every run failed.
+    assert main.main(["sweep", "mlp", "--param", "lr=10,9", *diverging]) == 1
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert len(result["failed"]) == 4 and all(c["runs"] == 0 for c in result["combinations"])
+
+
+def test_a_run_that_learns_nothing_says_so_and_names_the_learning_rate(capsys, monkeypatch):
+    """Issue 25, item 2: the issue's own command. Before: 9.7% (chance) and not a word."""
+    import main
+
+    code = main.main(["train", "lenet5", "--optimizer", "sgd", "--lr", "10", "--limit", "2048", "--epochs", "2",
+                      "--no-library", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err[-2000:]
+    warnings = [line for line in err.splitlines() if line.startswith("warning: The network learns nothing")]
+    assert len(warnings) == 2  # after epoch 1 (once) and at the end
+    assert "after epoch 1" in warnings[0] and "The learning rate, 10, is the likely cause" in warnings[0]
+    assert "Try a lower rate: LeNet-5's default" in warnings[-1]
+    assert "learns nothing" in json.loads(out.strip().splitlines()[-1])["warning"]
+    # A run that learns says nothing of the kind.
+    assert main.main(["train", "mlp", "--limit", "2048", "--epochs", "1", "--no-library", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert "learns nothing" not in err and json.loads(out.strip().splitlines()[-1])["warning"] is None
+
+
 def test_sweep_json_ends_with_combinations_and_verdicts(capsys, monkeypatch, tmp_path):
     import main
 
@@ -237,6 +313,7 @@ def test_sweep_json_ends_with_combinations_and_verdicts(capsys, monkeypatch, tmp
     assert (comparison["a"], comparison["b"]) == ("optimizer=adam", "optimizer=sgd")
     assert comparison["low"] <= comparison["difference"] <= comparison["high"]
     assert comparison["verdict"] in ("a real difference",) or comparison["verdict"].startswith("within")
+    assert comparison["test"] == "paired t-test (same seeds)" and result["failed"] == []
     assert "Run 4 of 4: optimizer=sgd, seed 1" in err
     # Every run is in the library, tagged with the sweep.
     runs = list_models(tmp_path / "library")
@@ -278,6 +355,7 @@ def test_train_resume_goes_on_and_start_from_fine_tunes(tmp_path, monkeypatch, c
     out, err = capsys.readouterr()
     resumed = json.loads(out.strip().splitlines()[-1])
     assert f"Resuming {path} after epoch 3: 1 more" in err and "Epoch 4/4" in err
+    assert "new cosine schedule" not in err  # the MLP's rate is constant: nothing to restart
     assert resumed["epochs"] == 4 and resumed["library_path"] != path
     record = list_models(tmp_path / "library")[0].metadata
     assert record["resumed_after"] == 3 and len(record["history"]["loss"]) == 4
@@ -285,6 +363,21 @@ def test_train_resume_goes_on_and_start_from_fine_tunes(tmp_path, monkeypatch, c
     assert main.main(["train", "--start-from", path, "--epochs", "1", "--limit", "300", "--json"]) == 0
     out, err = capsys.readouterr()
     assert "Fine-tuning from the weights of" in err and json.loads(out.strip().splitlines()[-1])["epochs"] == 1
+
+
+def test_going_on_after_a_finished_cosine_starts_a_new_schedule_from_where_it_ended(tmp_path, monkeypatch, capsys):
+    """Issue 25, item 11. Before: one more epoch lengthened the 2-epoch cosine to 3, and the
+    rate jumped from 1% of its base back to a quarter of it."""
+    import main
+
+    monkeypatch.setenv("CNN_STUDIO_LIBRARY", str(tmp_path / "library"))
+    assert main.main(["train", "lenet5", "--epochs", "2", "--warmup", "0", "--limit", "300", "--json"]) == 0
+    path = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["library_path"]
+    assert main.main(["train", "--resume", path, "--epochs", "1", "--json"]) == 0
+    err = capsys.readouterr().err
+    assert "its schedule had ended, so the 1 more epoch(s) follow a new cosine schedule from the rate it ended at" in err
+    rates = list_models(tmp_path / "library")[0].metadata["history"]["learning_rate"]
+    assert len(rates) == 3 and rates[2] < rates[1] < rates[0]
 
 
 def test_train_recipe_cifar_uses_the_tutorials_settings(tmp_path, monkeypatch, capsys):

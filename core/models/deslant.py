@@ -15,6 +15,18 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
+#: The most memory one batch's shear weights may take. They are ``N × H × W × W`` floats,
+#: the cube of the side: 11 MB for 128 MNIST digits, 134 MB at 64×64, 68 GB at 512×512.
+#: Deslanting is meant for digits of about 28×28; above this it is refused, with the reason.
+MAX_DESLANT_BYTES = 256 * 2**20
+
+
+def deslant_bytes(batch: int, height: int, width: int) -> int:
+    """Bytes of the shear weights (float32) that deslanting ``batch`` images of
+    ``height`` × ``width`` takes at once."""
+    return 4 * int(batch) * int(height) * int(width) * int(width)
+
+
 #: The largest shear applied (a slant of 45°): a straight line of ink drawn flatter than
 #: that is a stroke lying down (a 1, a 7's bar), not a slanted digit.
 MAX_SHEAR = 1.0

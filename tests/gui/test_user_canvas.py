@@ -178,8 +178,10 @@ def test_evaluate_with_ctrl_e_and_click_a_confusion(window, qtbot):
         click_button(qtbot, view, "Evaluate on the test set")
 
 
-def test_this_is_a_saves_my_digits_and_teach_fine_tunes_the_canvas_model(window, qtbot, tmp_path, monkeypatch):
+def test_this_is_a_saves_my_digits_and_teach_fine_tunes_the_canvas_model(window, qtbot, tmp_path, monkeypatch,
+                                                                         normal_umask):
     from core.my_digits import counts
+    from tests.conftest import file_mode
     from tests.gui.userpath import field
 
     monkeypatch.setenv("CNN_STUDIO_MY_DIGITS", str(tmp_path / "My digits"))
@@ -197,6 +199,7 @@ def test_this_is_a_saves_my_digits_and_teach_fine_tunes_the_canvas_model(window,
     drawn = next((tmp_path / "My digits" / "drawn" / "7").iterdir())
     assert cv2.imread(str(seen), cv2.IMREAD_GRAYSCALE).shape == (28, 28)
     assert cv2.imread(str(drawn), cv2.IMREAD_GRAYSCALE).shape == (280, 280)
+    assert file_mode(seen) == file_mode(drawn) == normal_umask  # not private files
     # A digit key while the canvas has the focus does the same.
     for digit in "0148" * 3:
         draw_digit_on(window.canvas, digit)

@@ -9,11 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QLabel, QMessageBox
 
-from tests.gui.userpath import button, choose, click, click_button, field, key, open_tab, type_into
-
-
-def row_of(view, name):
-    return next(r for r in range(view.proxy.rowCount()) if view.proxy.index(r, 0).data() == name)
+from tests.gui.userpath import button, choose, click, click_button, click_row, field, key, open_tab, type_into
 
 
 def plain_text(widget) -> str:
@@ -23,13 +19,12 @@ def plain_text(widget) -> str:
     return " ".join(re.sub("<[^>]+>", "", label.text()) for label in widget.findChildren(QLabel))
 
 
-def click_row(qtbot, view, name, modifier=Qt.KeyboardModifier.NoModifier):
-    rect = view.table.visualRect(view.proxy.index(row_of(view, name), 0))
-    qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, modifier, rect.center())
+def test_models_tab_select_rename_export_delete_open(window, qtbot, library, dialogs, tmp_path, monkeypatch,
+                                                    normal_umask):
+    from tests.conftest import file_mode
 
-
-def test_models_tab_select_rename_export_delete_open(window, qtbot, library, dialogs, tmp_path, monkeypatch):
     folder, lenet, mlp = library
+    assert file_mode(lenet) == normal_umask  # library models are not private files
     view = open_tab(qtbot, window.tabs, "Models")
     click_row(qtbot, view, mlp.stem)  # a click makes it the canvas's model
     qtbot.waitUntil(lambda: window.model_info["path"] == str(mlp), timeout=30_000)
@@ -52,6 +47,8 @@ def test_models_tab_select_rename_export_delete_open(window, qtbot, library, dia
         qtbot.waitUntil(lambda: "Export" in view.status.text() and written in view.status.text(), timeout=90_000)
         assert "Exported" in view.status.text(), view.status.text()
         assert (tmp_path / written).exists(), label
+        if (tmp_path / written).is_file():
+            assert file_mode(tmp_path / written) == normal_umask, label
     view.refresh()  # as the folder watcher does after a rename: the outcome stays in view
     assert "Exported as TensorFlow Lite" in view.status.text()
     # Delete: Cancel keeps it, Yes deletes it.
@@ -77,7 +74,9 @@ def test_models_tab_select_rename_export_delete_open(window, qtbot, library, dia
     assert view.proxy.rowCount() == 4
 
 
-def test_compare_needs_two_runs_and_exports_csv_and_png(window, qtbot, library, dialogs, tmp_path):
+def test_compare_needs_two_runs_and_exports_csv_and_png(window, qtbot, library, dialogs, tmp_path, normal_umask):
+    from tests.conftest import file_mode
+
     _, lenet, mlp = library
     view = open_tab(qtbot, window.tabs, "Models")
     click_row(qtbot, view, lenet.stem)
@@ -98,6 +97,7 @@ def test_compare_needs_two_runs_and_exports_csv_and_png(window, qtbot, library, 
     assert table[0][1:] == [compare.table.horizontalHeaderItem(c).text() for c in range(2)]
     click_button(qtbot, compare, "Save plot as PNG")
     assert (tmp_path / "runs.png").stat().st_size > 5_000
+    assert file_mode(tmp_path / "runs.csv") == file_mode(tmp_path / "runs.png") == normal_umask
     assert all(str(tmp_path) in asked[2] for asked in dialogs.asked[-1:])  # opens where the CSV went
 
 

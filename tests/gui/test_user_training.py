@@ -6,18 +6,8 @@ from PySide6.QtCore import Qt
 
 from core.library import list_models
 from tests.gui.userpath import draw_digit_on
-from tests.gui.userpath import button, choose, click, click_button, field, key, open_tab, trigger, type_into
-
-
-def quick_settings(qtbot, window, epochs="1", images="1500", batch="64"):
-    """Types a short run into the panel: few epochs on the first images of MNIST."""
-    panel = window.settings
-    type_into(qtbot, field(panel, "Epochs"), epochs)
-    type_into(qtbot, field(panel, "Batch size"), batch)
-    if not panel.advanced.isVisible():
-        click(qtbot, button(panel, "More settings"))
-    type_into(qtbot, field(panel, "Training images"), images)
-    assert panel.check(), panel.errors()
+from tests.gui.userpath import (button, choose, click, click_button, field, key, open_tab, quick_settings, trigger,
+                                type_into)
 
 
 def test_a_first_run_as_the_readme_describes_it(window, qtbot):

@@ -93,6 +93,28 @@ def choose(qtbot, combo: QComboBox, text: str) -> None:
     assert combo.currentIndex() == index
 
 
+def row_of(view, name):
+    """The row of the Models tab that shows the run ``name``."""
+    return next(r for r in range(view.proxy.rowCount()) if view.proxy.index(r, 0).data() == name)
+
+
+def click_row(qtbot, view, name, modifier=Qt.KeyboardModifier.NoModifier):
+    """Clicks the run ``name`` in the Models tab (with a modifier: Ctrl, Shift)."""
+    rect = view.table.visualRect(view.proxy.index(row_of(view, name), 0))
+    qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, modifier, rect.center())
+
+
+def quick_settings(qtbot, window, epochs="1", images="1500", batch="64"):
+    """Types a short run into the panel: few epochs on the first images of MNIST."""
+    panel = window.settings
+    type_into(qtbot, field(panel, "Epochs"), epochs)
+    type_into(qtbot, field(panel, "Batch size"), batch)
+    if not panel.advanced.isVisible():
+        click(qtbot, button(panel, "More settings"))
+    type_into(qtbot, field(panel, "Training images"), images)
+    assert panel.check(), panel.errors()
+
+
 def entries(combo: QComboBox) -> list[str]:
     return [combo.itemText(i) for i in range(combo.count())]
 
