@@ -48,8 +48,8 @@ def main() -> None:
     path = None
     if args.arch != "lenet5":
         # Built before the window exists: only the engine thread may use TensorFlow after.
-        from core.modelio import save_model
-        from core.registry import build_model
+        from core.storage.modelio import save_model
+        from core.models.registry import build_model
 
         path = Path(tempfile.mkdtemp()) / f"{args.arch}.keras"
         save_model(build_model(args.arch, (28, 28, 1), 10, form="compact"), path,

@@ -28,7 +28,7 @@ NETWORKS = ("resnet18", "vgg16_cifar")
 
 def synthetic_cifar(n: int, seed: int = 0):
     """A dataset shaped like CIFAR-10: ``n`` training images, a few to validate and test."""
-    from core.datasets import DATASETS, Dataset
+    from core.data.datasets import DATASETS, Dataset
 
     rng = np.random.default_rng(seed)
 
@@ -41,9 +41,9 @@ def synthetic_cifar(n: int, seed: int = 0):
 
 def epoch_rate(arch: str, data, batch: int) -> float:
     """Images per second of the second epoch of a two-epoch run."""
-    from core.config import TrainConfig
-    from core.registry import build_model
-    from core.training import train_model
+    from core.training.config import TrainConfig
+    from core.models.registry import build_model
+    from core.training.loop import train_model
 
     rates = []
     config = TrainConfig.for_arch(arch, dataset="cifar10", epochs=2, batch_size=batch)
@@ -59,7 +59,7 @@ def main(argv=None) -> int:
     parser.add_argument("--batch", type=int, default=128)
     args = parser.parse_args(argv)
 
-    from core.device import load_tensorflow
+    from core.runtime.device import load_tensorflow
 
     load_tensorflow()
     data = synthetic_cifar(args.images)

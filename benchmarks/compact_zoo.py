@@ -20,10 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def main() -> None:
-    from core.datasets import load_dataset
-    from core.registry import ARCHITECTURES
-    from core.config import TrainConfig
-    from core.training import run_training
+    from core.data.datasets import load_dataset
+    from core.models.registry import ARCHITECTURES
+    from core.training.config import TrainConfig
+    from core.training.loop import run_training
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("archs", nargs="*", default=list(ARCHITECTURES))

@@ -78,7 +78,7 @@ def font_set():
 
 
 def accuracy(predictor, images, labels) -> float:
-    from core.preprocess import prepare
+    from core.reading.preprocess import prepare
 
     batch = np.stack([prepare(img, predictor.input_shape)[0] for img in images])
     return float((predictor.predict_batch(batch).argmax(axis=1) == labels).mean())
@@ -94,10 +94,10 @@ def main(argv=None) -> int:
     parser.add_argument("--lr", type=float, default=None, help="learning rate (default: the architecture's)")
     args = parser.parse_args(argv)
 
-    from core.datasets import load_dataset
-    from core.inference import Predictor
-    from core.config import TrainConfig
-    from core.training import run_training
+    from core.data.datasets import load_dataset
+    from core.reading.inference import Predictor
+    from core.training.config import TrainConfig
+    from core.training.loop import run_training
 
     data = load_dataset("mnist", val_split=0.1, seed=args.seed)
     optdigits = np.load(ROOT / "benchmarks" / "data" / "optdigits.npz")

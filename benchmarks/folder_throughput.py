@@ -32,7 +32,7 @@ CASES = (("lenet5", False), ("resnet18", True))  # (architecture, colour)
 
 
 def write_folder(root: Path, n: int, colour: bool) -> Path:
-    from core.datasets import load_dataset
+    from core.data.datasets import load_dataset
 
     mnist = load_dataset("mnist", val_split=0.0, limit=n)
     tints = np.random.default_rng(0).integers(60, 256, (n, 3))
@@ -47,10 +47,10 @@ def write_folder(root: Path, n: int, colour: bool) -> Path:
 
 
 def epoch_rate(arch: str, root: Path, stream: bool, batch: int) -> float:
-    from core.config import TrainConfig
-    from core.datasets import load_dataset
-    from core.registry import build_model
-    from core.training import train_model
+    from core.training.config import TrainConfig
+    from core.data.datasets import load_dataset
+    from core.models.registry import build_model
+    from core.training.loop import train_model
 
     data = load_dataset(str(root), val_split=0.05, stream=stream)
     assert getattr(data.x_train, "streamed", False) == stream
@@ -68,7 +68,7 @@ def main(argv=None) -> int:
     parser.add_argument("--batch", type=int, default=128)
     args = parser.parse_args(argv)
 
-    from core.device import load_tensorflow
+    from core.runtime.device import load_tensorflow
 
     load_tensorflow()
     with tempfile.TemporaryDirectory() as tmp:

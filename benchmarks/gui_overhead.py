@@ -28,9 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 def plain_fit(data, config) -> float:
     import keras
 
-    from core.device import graph_lock
-    from core.registry import build_model
-    from core.training import compile_model
+    from core.runtime.device import graph_lock
+    from core.models.registry import build_model
+    from core.training.compiling import compile_model
 
     keras.utils.set_random_seed(config.seed)
     # The window's engine thread builds models too: never trace from two threads at once.
@@ -67,8 +67,8 @@ def main() -> None:
 
     from PySide6.QtWidgets import QApplication
 
-    from core.datasets import load_dataset
-    from core.config import TrainConfig
+    from core.data.datasets import load_dataset
+    from core.training.config import TrainConfig
     from gui.main_window import MainWindow
 
     qapp = QApplication([])

@@ -37,12 +37,12 @@ def main(argv=None) -> int:
 
     import cv2
 
-    from core.datasets import load_dataset
-    from core.inference import Predictor
-    from core.modelio import load_model
-    from core.my_digits import save_example
-    from core.resume import finetune_config
-    from core.training import run_training
+    from core.data.datasets import load_dataset
+    from core.reading.inference import Predictor
+    from core.storage.modelio import load_model
+    from core.data.my_digits import save_example
+    from core.training.resume import finetune_config
+    from core.training.loop import run_training
     from drawn_digits import accuracy
 
     bundled = ROOT / "resources" / "models" / "lenet5_mnist.keras"

@@ -37,8 +37,8 @@ def main() -> None:
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from core.datasets import load_dataset
-    from core.config import TrainConfig
+    from core.data.datasets import load_dataset
+    from core.training.config import TrainConfig
     from gui.main_window import MainWindow
 
     app = QApplication([])

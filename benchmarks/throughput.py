@@ -3,7 +3,7 @@
 Trains the same model (LeNet-5, batch 128, Adam) on the same MNIST images three ways,
 alternating, and times the second epoch of each (the first includes tracing):
 
-- **app**: :func:`core.training.train_model` (NumPy arrays in memory, progress callbacks on);
+- **app**: :func:`core.training.loop.train_model` (NumPy arrays in memory, progress callbacks on);
 - **tutorial**: ``tf.data`` with a per-example ``map`` (cast, one-hot labels), shuffle,
   batch 128, ``categorical_crossentropy``, as the tutorials this product grew from;
 - **limit**: one batch already in memory, repeated (no input pipeline at all): the most
@@ -46,8 +46,8 @@ def _epoch_timer():
 def _model(arch, config, steps, one_hot: bool):
     import keras
 
-    from core.registry import build_model
-    from core.training import make_optimizer
+    from core.models.registry import build_model
+    from core.training.compiling import make_optimizer
 
     keras.utils.set_random_seed(0)
     model = build_model(arch, (28, 28, 1), 10, form="compact")
@@ -57,8 +57,8 @@ def _model(arch, config, steps, one_hot: bool):
 
 
 def app(arch, data, config) -> float:
-    from core.registry import build_model
-    from core.training import train_model
+    from core.models.registry import build_model
+    from core.training.loop import train_model
 
     epochs = []
     model = build_model(arch, data.input_shape, data.num_classes, form="compact")
@@ -98,9 +98,9 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="train on only N images")
     args = parser.parse_args()
 
-    from core.datasets import load_dataset
-    from core.device import load_tensorflow
-    from core.config import TrainConfig
+    from core.data.datasets import load_dataset
+    from core.runtime.device import load_tensorflow
+    from core.training.config import TrainConfig
 
     load_tensorflow()
     data = load_dataset("mnist", val_split=0.0, limit=args.limit)

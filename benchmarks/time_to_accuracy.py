@@ -24,10 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 def time_to_accuracy(arch: str, data, target: float, seed: int, max_epochs: int | None) -> tuple[float, int, list]:
     """(seconds to the first epoch end at ``target``, that epoch, accuracies per epoch)."""
-    from core.evaluation import evaluate_classifier
-    from core.registry import build_model
-    from core.config import TrainConfig
-    from core.training import run_training
+    from core.inspect.evaluation import evaluate_classifier
+    from core.models.registry import build_model
+    from core.training.config import TrainConfig
+    from core.training.loop import run_training
 
     config = TrainConfig.for_arch(arch, seed=seed, epochs=max_epochs)
     start = time.perf_counter()
@@ -54,7 +54,7 @@ def time_to_accuracy(arch: str, data, target: float, seed: int, max_epochs: int 
 
 
 def main() -> None:
-    from core.registry import DEFAULT_ARCH
+    from core.models.registry import DEFAULT_ARCH
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -63,9 +63,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, help="at most this many epochs (default: the architecture's)")
     args = parser.parse_args()
 
-    from core.datasets import load_dataset
-    from core.device import load_tensorflow
-    from core.config import TrainConfig
+    from core.data.datasets import load_dataset
+    from core.runtime.device import load_tensorflow
+    from core.training.config import TrainConfig
 
     load_tensorflow()
     config = TrainConfig.for_arch(args.arch)

@@ -10,20 +10,20 @@ from PySide6.QtCore import QEvent, QStandardPaths, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QStackedWidget, QTabWidget
 
-from core.registry import get_arch
-from gui.canvas_panel import CanvasPanel
-from gui.collector import UiThreadCollector, freeze_long_lived_objects
+from core.models.registry import get_arch
+from gui.panels.canvas_panel import CanvasPanel
+from gui.workers.collector import UiThreadCollector, freeze_long_lived_objects
 from gui.commands import make_action, scrolling, warn
-from gui.compare_view import CompareView
-from gui.engine import Engine
-from gui.evaluation_view import EvaluationView
-from gui.explain_view import ActivationsView, Explainer
+from gui.tabs.compare_view import CompareView
+from gui.workers.engine import Engine
+from gui.tabs.evaluation_view import EvaluationView
+from gui.tabs.explain_view import ActivationsView, Explainer
 from gui.file_menu import FileMenu
-from gui.library_view import LibraryView
-from gui.plots import TrainingPlots
-from gui.scrubber import EpochScrubber, curves_page
-from gui.summary_view import SummaryView
-from gui.training_panel import TrainingPanel
+from gui.tabs.library_view import LibraryView
+from gui.tabs.plots import TrainingPlots
+from gui.tabs.scrubber import EpochScrubber, curves_page
+from gui.tabs.summary_view import SummaryView
+from gui.panels.training_panel import TrainingPanel
 
 #: Start loading TensorFlow after this long even if the window has not been painted.
 ENGINE_START_FALLBACK_MS = 1000
@@ -70,7 +70,7 @@ class MainWindow(FileMenu, QMainWindow):
 
     # ----------------------------------------------------------------- construction
     def _build_engine(self):
-        self.collector = UiThreadCollector(self)  # before any thread starts (see gui.collector)
+        self.collector = UiThreadCollector(self)  # before any thread starts (see gui.workers.collector)
         self.collector.start()
         self.engine_thread = QThread(self)
         self.engine_thread.setObjectName("engine")
@@ -330,7 +330,7 @@ class MainWindow(FileMenu, QMainWindow):
 
     def open_sweep(self) -> None:
         """Train ▸ Sweep…: a dialog that sweeps settings starting from the panel's."""
-        from gui.sweep_dialog import SweepDialog
+        from gui.dialogs.sweep_dialog import SweepDialog
 
         if self.is_training or not self.settings.check():
             self.statusBar().showMessage("Fix the settings marked in red first (the sweep starts from them).", 6000)
@@ -354,8 +354,8 @@ class MainWindow(FileMenu, QMainWindow):
     # ----------------------------------------------------------------- library
     def library_dir(self) -> str:
         """The model library: ``library`` in the app's data folder (QStandardPaths), or
-        ``$CNN_STUDIO_LIBRARY`` (see core.library)."""
-        from core.library import library_dir
+        ``$CNN_STUDIO_LIBRARY`` (see core.storage.library)."""
+        from core.paths import library_dir
 
         base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
         return str(library_dir(base or None))
@@ -415,7 +415,7 @@ class MainWindow(FileMenu, QMainWindow):
         each has ended: a TensorFlow step or an export cannot be cut short, and a running
         ``QThread`` must not be destroyed. The window stays alive meanwhile and says
         "Stopping…" when it takes more than a moment. What was trained is saved."""
-        from gui.threads import wait_until_ended
+        from gui.workers.threads import wait_until_ended
 
         if self._shut_down:
             return

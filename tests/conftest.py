@@ -40,7 +40,7 @@ def no_network(monkeypatch):
 @pytest.fixture(scope="session")
 def small_mnist():
     """640 MNIST training images (512 to train on, 128 to validate) and 500 test images."""
-    from core.datasets import load_dataset
+    from core.data.datasets import load_dataset
 
     return load_dataset("mnist", val_split=0.2, limit=640, test_limit=500, seed=1)
 

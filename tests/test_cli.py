@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from tests.helpers import ROOT
-from core.library import list_models
+from core.storage.library import list_models
 from tests.digits import draw_digit
 
 
@@ -176,7 +176,7 @@ def test_a_killed_run_leaves_a_loadable_checkpoint(tmp_path):
     import signal
     import time
 
-    from core.modelio import load_model
+    from core.storage.modelio import load_model
 
     checkpoint = tmp_path / "best.keras"
     proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "train", "lenet5", "--epochs", "40",
@@ -209,11 +209,11 @@ def test_train_with_no_library_leaves_the_library_alone(tmp_path, monkeypatch, c
 
 
 def test_the_window_passes_every_model_option_to_a_training_process():
-    from gui.process_worker import train_arguments
-    from core.cli import model_options
+    from gui.workers.process_worker import train_arguments
+    from cli.options import model_options
     from main import build_parser
 
-    from core.config import TrainConfig
+    from core.training.config import TrainConfig
 
     config = TrainConfig.for_arch("googlenet", options={"inception_version": "v2"})
     args = build_parser().parse_args(train_arguments(config, None))
@@ -224,11 +224,11 @@ def test_the_window_passes_every_setting_to_a_training_process(tmp_path):
     """Issue 25, item 8. Before: a multi-worker run from the window lost the folder's image
     size and colour, the model it fine-tunes from, the device and the colour statistics.
     (Resuming is refused with multiworker by the settings' own check.)"""
-    from core.cli_train import train_config
-    from core.config import TrainConfig
-    from core.library import save_run
-    from core.registry import build_model
-    from gui.process_worker import train_arguments
+    from cli.train import train_config
+    from core.training.config import TrainConfig
+    from core.storage.library import save_run
+    from core.models.registry import build_model
+    from gui.workers.process_worker import train_arguments
     from main import build_parser
     from tests.folders import write_image_folder
 
@@ -392,7 +392,7 @@ def test_train_recipe_cifar_uses_the_tutorials_settings(tmp_path, monkeypatch, c
 
 def test_train_on_a_folder_of_images_and_predict_by_class_name(tmp_path, monkeypatch, capsys):
     import main
-    from core.modelio import read_metadata
+    from core.storage.modelio import read_metadata
     from tests.folders import SHAPES, write_image_folder
 
     monkeypatch.setenv("CNN_STUDIO_LIBRARY", str(tmp_path / "library"))

@@ -2,28 +2,13 @@
 in tests (no network): its failure says where to put the files."""
 
 import json
-import pickle
 
 import numpy as np
 import pytest
 
-from core.datasets import (CIFAR10_CLASS_NAMES, CIFAR10_FILES, DatasetUnavailableError, availability,
-                           download_cifar10, load_dataset)
-
-
-def write_cifar10(keras_home, per_batch=12, seed=0):
-    """A small CIFAR-10 in the layout and pickle format of cifar-10-python.tar.gz, where
-    Keras 3 extracts it. Each image is one flat colour per channel, set by its label."""
-    rng = np.random.default_rng(seed)
-    folder = keras_home / "datasets" / "cifar-10-batches-py-target" / "cifar-10-batches-py"
-    folder.mkdir(parents=True)
-    for name in CIFAR10_FILES:
-        labels = [int(v) for v in rng.integers(0, 10, per_batch)]
-        planes = np.array([[25 * label, 255 - 25 * label, 100] for label in labels], np.uint8)
-        data = np.repeat(planes, 1024, axis=1)  # rows of 3072: red plane, green, blue
-        with open(folder / name, "wb") as f:
-            pickle.dump({b"batch_label": name.encode(), b"labels": labels, b"data": data}, f)
-    return folder
+from core.data.datasets import (CIFAR10_CLASS_NAMES, DatasetUnavailableError, availability, download_cifar10,
+                                load_dataset)
+from tests.cifar import write_cifar10
 
 
 @pytest.fixture
@@ -73,7 +58,7 @@ def test_the_cli_trains_on_cifar10_and_names_its_classes(keras_home, monkeypatch
     assert code == 0, err[-2000:]
     result = json.loads(out.strip().splitlines()[-1])
     assert result["dataset"] == "cifar10" and result["epochs"] == 1
-    from core.modelio import read_metadata
+    from core.storage.modelio import read_metadata
 
     record = read_metadata(result["library_path"])
     assert record["class_names"] == list(CIFAR10_CLASS_NAMES) and record["input_shape"] == [32, 32, 3]
@@ -91,7 +76,7 @@ def test_the_cli_trains_on_cifar10_and_names_its_classes(keras_home, monkeypatch
 
 def test_pixel_statistics_standardise_each_channel():
     from core.models.common import pixel_statistics
-    from core.registry import build_model
+    from core.models.registry import build_model
 
     rng = np.random.default_rng(0)
     images = np.stack([rng.normal(loc, scale, (40, 8, 8)) for loc, scale in ((200, 10), (50, 30), (128, 60))],

@@ -4,8 +4,8 @@ import struct
 import numpy as np
 import pytest
 
-from core import datasets
-from core.datasets import DatasetUnavailableError, availability, load_dataset, read_idx
+from core.data import datasets
+from core.data.datasets import DatasetUnavailableError, availability, load_dataset, read_idx
 
 
 def write_idx(path, array):

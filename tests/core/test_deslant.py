@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from core.config import TrainConfig
-from core.preprocess import prepare
+from core.training.config import TrainConfig
+from core.reading.preprocess import prepare
 from tests.digits import draw_digit
 
 
@@ -56,14 +56,14 @@ def test_upright_and_empty_images_pass_unchanged():
 
 
 def test_a_model_built_deslanted_carries_the_layer_through_a_file(tmp_path):
-    from core.modelio import load_model
-    from core.registry import build_model
+    from core.storage.modelio import load_model
+    from core.models.registry import build_model
 
     model = build_model("lenet5", (28, 28, 1), 10, form="compact", deslant=True)
     assert [layer.name for layer in model.layers][:3] == ["image", "deslant", "rescaling"]
     plain = build_model("lenet5", (28, 28, 1), 10, form="compact")
     assert model.count_params() == plain.count_params()
-    from core.summary import summarize
+    from core.models.summary import summarize
 
     rows = {row.name: row for row in summarize(model).rows}
     assert rows["deslant"].macs == 28 * 28 * 28  # its matmul counts in the Layers tab
@@ -76,7 +76,7 @@ def test_a_model_built_deslanted_carries_the_layer_through_a_file(tmp_path):
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-5)
     # Its own graph: a layer's maps can be probed (the Activations view), and it converts to
     # TensorFlow Lite (no image-transform op).
-    from core.explain import feature_map_layers, feature_maps
+    from core.inspect.explain import feature_map_layers, feature_maps
 
     assert feature_map_layers(model)[:2] == ["deslant", "block1_conv1"]
     assert feature_maps(model, x[0], "block1_conv1").shape == (26, 26, 6)
@@ -87,8 +87,8 @@ def test_a_model_built_deslanted_carries_the_layer_through_a_file(tmp_path):
 def test_a_reading_shows_the_digit_as_the_deslanting_network_reads_it():
     """The canvas's "The network sees" image: upright, as the model's first layer made it,
     for one digit and for each digit of a row; the probabilities are the model's own."""
-    from core.inference import Predictor, read_digits
-    from core.registry import build_model
+    from core.reading.inference import Predictor, read_digits
+    from core.models.registry import build_model
 
     model = build_model("lenet5", (28, 28, 1), 10, form="compact", deslant=True)
     predictor = Predictor(model)

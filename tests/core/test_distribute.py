@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from core.distribute import parse_workers, tf_config
-from core.config import TrainConfig
+from core.runtime.distribute import parse_workers, tf_config
+from core.training.config import TrainConfig
 from tests.helpers import ROOT, finish, free_ports
 
 WORKERS = ["127.0.0.1:20001", "127.0.0.1:20002"]
@@ -52,9 +52,9 @@ MIRRORED = """
 import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 3)
-from core.datasets import load_dataset
-from core.config import TrainConfig
-from core.training import run_training
+from core.data.datasets import load_dataset
+from core.training.config import TrainConfig
+from core.training.loop import run_training
 data = load_dataset("mnist", val_split=0.2, limit=260, test_limit=64, seed=0)
 starts, rates = [], []
 def run(**fields):
@@ -90,7 +90,7 @@ def start_worker(index, workers, *extra):
 
 
 def test_two_workers_on_localhost_train_together_and_the_chief_saves(tmp_path):
-    from core.modelio import load_model
+    from core.storage.modelio import load_model
 
     workers = [f"127.0.0.1:{p}" for p in free_ports(2)]
     saved, other = tmp_path / "chief.keras", tmp_path / "worker1.keras"
@@ -147,7 +147,7 @@ def test_when_a_worker_dies_the_other_stops_with_a_clear_message():
 
 
 def test_a_small_model_on_several_devices_gets_a_note():
-    from core.distribute import small_model_note
+    from core.runtime.distribute import small_model_note
 
     assert small_model_note("lenet5", "compact", "default") is None
     assert "small" in small_model_note("lenet5", "compact", "mirrored")

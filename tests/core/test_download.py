@@ -1,17 +1,15 @@
 """Downloads through Keras's get_file with progress, Cancel and resume, on local files and
 a fake server only (tests never use the network)."""
 
-import hashlib
 import io
-import tarfile
 import urllib.error
 import urllib.request
 
 import pytest
 
-from core.datasets import CIFAR10_FILES, availability, download_cifar10, load_dataset
-from core.download import DownloadCancelled, partial_file, resumable_retrieve
-from tests.core.test_cifar10 import write_cifar10
+from core.data.datasets import CIFAR10_FILES, availability, download_cifar10, load_dataset
+from core.data.download import DownloadCancelled, partial_file, resumable_retrieve
+from tests.cifar import cifar10_archive
 
 PAYLOAD = bytes(range(256)) * 1000  # 256,000 bytes
 
@@ -75,19 +73,10 @@ def test_a_dropped_connection_keeps_what_came_and_a_server_without_ranges_restar
     assert target.read_bytes() == PAYLOAD  # the whole file again, not appended
 
 
-def cifar10_archive(tmp_path):
-    """A small cifar-10-python.tar.gz in the real layout, and its SHA-256."""
-    folder = write_cifar10(tmp_path / "source")
-    archive = tmp_path / "cifar-10-python.tar.gz"
-    with tarfile.open(archive, "w:gz") as tar:
-        tar.add(folder, arcname="cifar-10-batches-py")
-    return archive, hashlib.sha256(archive.read_bytes()).hexdigest()
-
-
 def serve_cifar10_locally(tmp_path, monkeypatch):
     archive, digest = cifar10_archive(tmp_path)
-    monkeypatch.setattr("core.datasets.CIFAR10_ORIGIN", archive.as_uri())
-    monkeypatch.setattr("core.datasets.CIFAR10_SHA256", digest)
+    monkeypatch.setattr("core.data.datasets.CIFAR10_ORIGIN", archive.as_uri())
+    monkeypatch.setattr("core.data.datasets.CIFAR10_SHA256", digest)
     return archive
 
 
@@ -106,7 +95,7 @@ def test_cifar10_downloads_through_get_file_into_the_keras_cache(tmp_path, monke
 def test_a_cancelled_cifar10_download_is_not_an_error_and_keeps_nothing_half_done(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     serve_cifar10_locally(tmp_path, monkeypatch)
-    monkeypatch.setattr("core.download.CHUNK", 64)
+    monkeypatch.setattr("core.data.download.CHUNK", 64)
     with pytest.raises(DownloadCancelled):
         download_cifar10(should_stop=lambda: True)
     assert availability("cifar10") is not None

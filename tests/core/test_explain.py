@@ -3,14 +3,14 @@
 import numpy as np
 import pytest
 
-from core.explain import feature_grid, feature_map_layers, feature_maps, saliency, saliency_on_drawing
-from core.preprocess import mnist_style_with_transform, prepare
+from core.inspect.explain import feature_grid, feature_map_layers, feature_maps, saliency, saliency_on_drawing
+from core.reading.preprocess import mnist_style_with_transform, prepare
 from tests.digits import draw_digit
 
 
 @pytest.fixture(scope="module")
 def lenet(request):
-    from core.modelio import load_model
+    from core.storage.modelio import load_model
     from tests.helpers import BUNDLED_MODEL
 
     return load_model(BUNDLED_MODEL).model

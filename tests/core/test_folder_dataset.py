@@ -4,9 +4,9 @@ images, unreadable files skipped and counted, bad folders refused with the reaso
 import numpy as np
 import pytest
 
-from core.config import TrainConfig
-from core.datasets import DatasetUnavailableError, availability, get_dataset_info, load_dataset
-from core.folder_dataset import FolderDatasetError, scan_folder
+from core.training.config import TrainConfig
+from core.data.datasets import DatasetUnavailableError, availability, get_dataset_info, load_dataset
+from core.data.folders import FolderDatasetError, scan_folder
 from tests.folders import SHAPES, write_image_folder
 
 
@@ -49,13 +49,13 @@ def test_bad_folders_are_refused_with_the_reason(tmp_path, make, message):
 def test_a_large_folder_streams_from_disk_with_the_same_images_and_trains(tmp_path, monkeypatch):
     import tensorflow as tf
 
-    from core.folder_stream import StreamedImages
-    from core.training import run_training
+    from core.data.folder_stream import StreamedImages
+    from core.training.loop import run_training
 
     root = write_image_folder(tmp_path / "shapes", per_class=20)
     (root / "cross" / "broken.png").write_bytes(b"not an image")
     in_memory = load_dataset(str(root), val_split=0.2)
-    monkeypatch.setattr("core.folder_dataset.STREAM_ABOVE_BYTES", 10_000)  # "large" here: 10 kB
+    monkeypatch.setattr("core.data.folders.STREAM_ABOVE_BYTES", 10_000)  # "large" here: 10 kB
     streamed = load_dataset(str(root), val_split=0.2)
     assert isinstance(streamed.x_train, StreamedImages) and streamed.x_train.shape[1:] == (48, 48, 3)
     # The same split; the validation and test images are read into memory as before.
@@ -82,7 +82,7 @@ def test_a_large_folder_streams_from_disk_with_the_same_images_and_trains(tmp_pa
 
 
 def test_the_test_images_stay_the_same_whatever_the_seed_and_limit_takes_a_share(tmp_path):
-    from core.folder_dataset import split_files
+    from core.data.folders import split_files
 
     scan = scan_folder(write_image_folder(tmp_path / "shapes", per_class=40))
     _, _, test_a = split_files(scan, seed=1)

@@ -7,15 +7,16 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from core.compare import comparison_table, draw_comparison, table_csv
-from core.export import export_model
-from core.library import (app_data_dir, check_name, delete, library_dir, list_models, read_entry,
+from core.inspect.compare import comparison_table, draw_comparison, table_csv
+from core.storage.export import export_model
+from core.paths import app_data_dir, library_dir
+from core.storage.library import (check_name, delete, list_models, read_entry,
                           rename, run_name, save_run)
-from core.modelio import ModelFileError, build_metadata, load_model
-from core.config import TrainConfig
-from core.training import train_model
-from core.datasets import load_dataset
-from core.registry import build_model
+from core.storage.modelio import ModelFileError, build_metadata, load_model
+from core.training.config import TrainConfig
+from core.training.loop import train_model
+from core.data.datasets import load_dataset
+from core.models.registry import build_model
 
 
 @pytest.fixture(scope="module")

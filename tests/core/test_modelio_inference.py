@@ -1,13 +1,14 @@
 import os
 import stat
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from core.inference import Predictor
-from core.modelio import ModelFileError, load_model, read_metadata, save_model
-from core.preprocess import prepare
-from core.registry import build_model
+from core.reading.inference import Predictor
+from core.storage.modelio import ModelFileError, load_model, read_metadata, save_model
+from core.reading.preprocess import prepare
+from core.models.registry import build_model
 from tests.digits import draw_digit
 
 
@@ -39,13 +40,16 @@ def test_a_failed_save_keeps_the_previous_file(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == ["m.keras"]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write to read-only folders")
 def test_read_only_folder_is_reported(tmp_path):
     folder = tmp_path / "ro"
     folder.mkdir()
     folder.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    if os.geteuid() == 0:  # root writes through permissions (CI runs as root): a folder nobody can write
+        folder = Path("/proc")
+    assert folder.is_dir()
     with pytest.raises(ModelFileError, match="another folder"):
         save_model(build_model("mlp"), folder / "m.keras")
+    assert not (folder / "m.keras").exists()
 
 
 def test_unwritable_place_is_reported(tmp_path):
@@ -97,7 +101,7 @@ def test_bundled_model_reads_drawn_digits(bundled_model_path, digit):
 def test_evaluation_lists_the_most_confident_mistakes():
     import numpy as np
 
-    from core.evaluation import evaluate_classifier
+    from core.inspect.evaluation import evaluate_classifier
 
     class Fixed:
         """A stand-in model that returns set probabilities."""

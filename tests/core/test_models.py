@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from core.registry import ARCHITECTURES, build_model, get_arch
+from core.models.registry import ARCHITECTURES, build_model, get_arch
 
 
 def conv_params(k, c_in, f):

@@ -5,8 +5,8 @@ import cv2
 import numpy as np
 import pytest
 
-from core.datasets import DatasetUnavailableError, availability, load_dataset
-from core.my_digits import (MIN_EXAMPLES, OWN_SHARE, REPLAY_IMAGES, counts, load_examples, save_example)
+from core.data.datasets import DatasetUnavailableError, availability, load_dataset
+from core.data.my_digits import (MIN_EXAMPLES, OWN_SHARE, REPLAY_IMAGES, counts, load_examples, save_example)
 from tests.digits import draw_digit
 
 

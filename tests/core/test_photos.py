@@ -4,7 +4,7 @@ digit preparation."""
 import numpy as np
 import pytest
 
-from core.photos import is_photo_model, photo_input, photo_rgb
+from core.reading.photos import is_photo_model, photo_input, photo_rgb
 
 
 def test_any_stored_image_becomes_an_rgb_photo():
@@ -32,9 +32,9 @@ def test_a_photo_is_read_at_the_models_size_and_colour():
 
 
 def test_a_model_of_photos_reads_the_whole_photo_and_a_digit_model_the_ink(bundled_model_path):
-    from core.inference import Predictor, read_file_image
-    from core.modelio import load_model
-    from core.registry import build_model
+    from core.reading.inference import Predictor, read_file_image
+    from core.storage.modelio import load_model
+    from core.models.registry import build_model
     from tests.digits import draw_digit
 
     assert is_photo_model(["cat", "dog"]) and not is_photo_model([str(i) for i in range(10)])

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from core.preprocess import center_of_mass, fit_to_input, mnist_style, prepare, to_grayscale
+from core.reading.preprocess import center_of_mass, fit_to_input, mnist_style, prepare, to_grayscale
 from tests.digits import draw_digit
 
 
@@ -88,7 +88,7 @@ def five_with_a_separate_top_bar(size=280):
 
 
 def test_a_row_of_digits_is_split_left_to_right():
-    from core.preprocess import prepare_digits, split_digits
+    from core.reading.preprocess import prepare_digits, split_digits
 
     gap = np.full((280, 40), 255, np.uint8)
     row = np.hstack([draw_digit("4"), gap, draw_digit("1"), five_with_a_separate_top_bar(), gap, draw_digit("0")])
@@ -145,8 +145,8 @@ DRAWN_KINDS = {
 def test_the_default_model_reads_every_kind_of_drawing(kind, bundled_model_path):
     """The shipped model, through the canvas's preprocessing, reads each digit drawn thin,
     thick, small, off-centre and slanted both ways."""
-    from core.inference import Predictor
-    from core.modelio import load_model
+    from core.reading.inference import Predictor
+    from core.storage.modelio import load_model
     from tests.digits import DIGIT_STROKES
 
     predictor = _default_predictor(bundled_model_path, Predictor, load_model)

@@ -5,12 +5,13 @@ import zipfile
 import numpy as np
 import pytest
 
-from core.config import SettingsError, TrainConfig
-from core.library import finish_run, read_entry
-from core.modelio import ModelFileError, read_metadata, save_model
-from core.resume import (TRAINING_STATE_ENTRY, finetune_config, read_state, remaining_epochs, resume_config,
+from core.training.config import SettingsError, TrainConfig
+from core.storage.library import finish_run, read_entry
+from core.storage.modelio import ModelFileError, read_metadata, save_model
+from core.storage.training_state import TRAINING_STATE_ENTRY
+from core.training.resume import (finetune_config, read_state, remaining_epochs, resume_config,
                          start_from_weights)
-from core.training import run_training
+from core.training.loop import run_training
 
 
 def stop_after(epochs: int):
@@ -97,7 +98,7 @@ def test_resume_settings_and_refusals(resumed_runs, small_mnist, tmp_path):
     with pytest.raises(ValueError, match="keeps its own settings"):
         resume_config(saved.library_path, 2, learning_rate=0.1)
     # A file saved without its state (Save model…, a model made elsewhere) is offered fine-tuning.
-    from core.registry import build_model
+    from core.models.registry import build_model
 
     plain = save_model(build_model("mlp"), tmp_path / "plain.keras",
                        {"arch": "mlp", "config": {"arch": "mlp"}, "epochs_completed": 1})
@@ -115,7 +116,7 @@ def test_resume_settings_and_refusals(resumed_runs, small_mnist, tmp_path):
 
 
 def test_fine_tuning_copies_what_fits_and_starts_the_rest_afresh(bundled_model_path, small_mnist):
-    from core.registry import build_model
+    from core.models.registry import build_model
 
     five = build_model("lenet5", (28, 28, 1), 5)
     before = five.get_weights()
@@ -129,7 +130,7 @@ def test_fine_tuning_copies_what_fits_and_starts_the_rest_afresh(bundled_model_p
     assert config.learning_rate == pytest.approx(TrainConfig.for_arch("lenet5").learning_rate / 10)
     assert config.deslant  # as the bundled model learned; a model from before deslanting keeps without
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("core.resume.read_metadata", lambda path: {"arch": "lenet5", "config": {"arch": "lenet5"}})
+        patch.setattr("core.training.resume.read_metadata", lambda path: {"arch": "lenet5", "config": {"arch": "lenet5"}})
         assert not finetune_config(bundled_model_path, "my_digits").deslant
     tuned = run_training(config, data=small_mnist)
     assert tuned.fine_tune["layers_copied"] >= 4 and tuned.fine_tune["layers_fresh"] == 0

@@ -1,7 +1,7 @@
 import json
 
-from core.registry import build_model
-from core.summary import format_table, summarize, to_dict
+from core.models.registry import build_model
+from core.models.summary import format_table, summarize, to_dict
 
 
 def test_summary_rows_and_totals_match_the_model():

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from core.sweep import Combination, combinations, compare, parse_param, t_quantile, verdicts
+from core.training.sweep import Combination, combinations, compare, parse_param, t_quantile, verdicts
 
 
 def test_t_quantiles_match_the_tables():
@@ -51,7 +51,7 @@ def test_every_combination_is_compared_with_the_first():
 def test_a_band_is_the_mean_and_spread_of_the_seeds_curves():
     from matplotlib.figure import Figure
 
-    from core.sweep import draw_bands
+    from core.training.sweep import draw_bands
 
     combo = Combination({"optimizer": "adam"}, [
         {"seed": 0, "test_accuracy": 0.9, "history": {"val_accuracy": [0.5, 0.7, 0.8], "val_loss": [1.0, 0.6]}},

@@ -4,9 +4,9 @@ import math
 import numpy as np
 import pytest
 
-from core.registry import build_model
-from core.config import SettingsError, TrainConfig
-from core.training import run_training, train_model
+from core.models.registry import build_model
+from core.training.config import SettingsError, TrainConfig
+from core.training.loop import run_training, train_model
 
 
 def test_defaults_come_from_the_architecture():
@@ -82,7 +82,7 @@ def test_run_training_measures_the_test_set(small_mnist):
 
 
 def test_diverging_training_is_stopped_with_advice(small_mnist):
-    from core.training import TrainingDiverged
+    from core.training.loop import TrainingDiverged
 
     # huge pixel values and steps overflow the loss within a few batches
     data = dataclasses.replace(small_mnist, x_train=small_mnist.x_train.astype(np.float32) * 1e4)

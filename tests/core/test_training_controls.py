@@ -11,10 +11,10 @@ import time
 import numpy as np
 import pytest
 
-from core.registry import build_model
-from core.schedules import learning_rate_at, make_schedule
-from core.config import SettingsError, TrainConfig
-from core.training import run_training, train_model
+from core.models.registry import build_model
+from core.training.schedules import learning_rate_at, make_schedule
+from core.training.config import SettingsError, TrainConfig
+from core.training.loop import run_training, train_model
 
 
 def test_schedules_follow_their_shape():
@@ -110,7 +110,7 @@ def test_early_stopping_keeps_the_best_epoch_and_plateau_lowers_the_rate(small_m
     assert len(val) - 1 - best == 3  # stopped after `patience` epochs without improvement
     assert min(result.history["learning_rate"]) == pytest.approx(3e-4, rel=1e-5)  # ÷10 after 2 flat epochs
     # the kept weights are the best epoch's
-    from core.evaluation import evaluate_classifier
+    from core.inspect.evaluation import evaluate_classifier
 
     scores = evaluate_classifier(result.model, data.x_val, data.y_val)
     assert scores["loss"] == pytest.approx(val[best], rel=1e-3)
@@ -148,7 +148,7 @@ def test_stop_while_paused_ends_training(small_mnist):
 
 
 def test_best_checkpoint_is_written_atomically_and_loads(small_mnist, tmp_path):
-    from core.modelio import load_model
+    from core.storage.modelio import load_model
 
     path = tmp_path / "runs" / "best.keras"
     config = TrainConfig(arch="lenet5", epochs=2, checkpoint=str(path))
@@ -174,7 +174,7 @@ def test_a_checkpoint_folder_that_cannot_be_written_does_not_stop_training(small
 def test_out_of_memory_says_to_use_a_smaller_batch(small_mnist, monkeypatch):
     import tensorflow as tf
 
-    from core.training import TrainingOutOfMemory
+    from core.training.loop import TrainingOutOfMemory
 
     model = build_model("mlp", (28, 28, 1), 10, form="compact")
 
@@ -198,7 +198,7 @@ def test_bfloat16_mixed_precision_trains_on_the_cpu(small_mnist):
 
 
 def test_tensorboard_without_the_package_is_refused_with_the_fix(monkeypatch, tmp_path):
-    monkeypatch.setattr("core.config.tensorboard_available", lambda: False)
+    monkeypatch.setattr("core.training.config.tensorboard_available", lambda: False)
     errors = TrainConfig(tensorboard=str(tmp_path)).errors()
     assert "pip install tensorboard" in errors["tensorboard"]
 
@@ -207,10 +207,10 @@ LOGICAL_CPUS = """
 import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-from core.datasets import load_dataset
-from core.device import list_devices
-from core.config import TrainConfig
-from core.training import run_training
+from core.data.datasets import load_dataset
+from core.runtime.device import list_devices
+from core.training.config import TrainConfig
+from core.training.loop import run_training
 print([name for name, _ in list_devices()])
 data = load_dataset("mnist", val_split=0.2, limit=256, test_limit=64, seed=0)
 result = run_training(TrainConfig(arch="mlp", epochs=1, device="cpu:1"), data=data)
@@ -249,7 +249,7 @@ def test_training_on_a_chosen_logical_device(tmp_path):
 def test_stroke_width_augmentation_thins_and_thickens():
     import tensorflow as tf
 
-    from core.augment import stroke_width_change
+    from core.data.augment import stroke_width_change
 
     img = np.zeros((1, 28, 28, 1), np.float32)
     img[0, 4:24, 12:16] = 255.0  # a vertical bar 4 px wide
@@ -262,7 +262,7 @@ def test_stroke_width_augmentation_thins_and_thickens():
 def test_augmentation_changes_about_a_third_of_a_batch_the_same_way_for_a_seed():
     import tensorflow as tf
 
-    from core.augment import augment_batch, AUGMENT_FRACTION
+    from core.data.augment import augment_batch, AUGMENT_FRACTION
 
     rng = np.random.default_rng(0)
     images = np.zeros((400, 28, 28, 1), np.float32)
@@ -306,7 +306,7 @@ def test_colour_photos_are_cropped_and_flipped_not_restroked():
     flipped left-right about half the time; the same seed, the same batch."""
     import tensorflow as tf
 
-    from core.augment import crop_and_flip_batch
+    from core.data.augment import crop_and_flip_batch
 
     rng = np.random.default_rng(0)
     images = tf.constant(rng.integers(1, 256, (64, 32, 32, 3)).astype("float32"))

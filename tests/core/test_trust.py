@@ -9,8 +9,8 @@ import stat
 import numpy as np
 import pytest
 
-from core.config import TrainConfig
-from core.sweep import Combination, compare, run_sweep, verdicts
+from core.training.config import TrainConfig
+from core.training.sweep import Combination, compare, run_sweep, verdicts
 
 
 # ---------------------------------------------------------------- saved files (item 9)
@@ -50,15 +50,15 @@ class FakeResult:
 
 def test_a_failed_sweep_run_is_reported_and_every_other_run_kept(monkeypatch):
     """Before: the first diverging run raised out of run_sweep, and every finished run was lost."""
-    import core.training
-    from core.training import TrainingDiverged
+    import core.training.loop
+    from core.training.loop import TrainingDiverged
 
     def fake_run(config, **kwargs):
         if config.learning_rate > 1:
             raise TrainingDiverged("The loss became NaN; try a lower learning rate.")
         return FakeResult(0.9 + 0.01 * config.seed, config.seed)
 
-    monkeypatch.setattr(core.training, "run_training", fake_run)
+    monkeypatch.setattr(core.training.loop, "run_training", fake_run)
     saved, failed = [], []
     combos = run_sweep(TrainConfig(arch="mlp", epochs=1), {"learning_rate": [10.0, 0.01]}, 2,
                        on_result=lambda p, s, r: saved.append((p["learning_rate"], s)),
@@ -82,7 +82,7 @@ def test_zero_spread_gives_no_verdict_and_equal_runs_no_difference():
 
 def test_seeds_needed_come_from_the_t_distribution():
     """Before: z (1.96 + 0.84) where t with the runs' degrees of freedom applies, too few seeds."""
-    from core.sweep import seeds_for_power, t_quantile
+    from core.training.sweep import seeds_for_power, t_quantile
 
     a, b = [0.990, 0.992, 0.994], [0.991, 0.993, 0.996]
     result = compare(a, b)
@@ -99,7 +99,7 @@ def test_seeds_needed_come_from_the_t_distribution():
 
 
 def test_a_paired_comparison_uses_the_shared_seeds_and_says_so():
-    from core.sweep import PAIRED, WELCH
+    from core.training.sweep import PAIRED, WELCH
 
     # Each seed moves both settings alike (its initial weights, its shuffles): pairing cancels that.
     seed_luck = [0.000, 0.004, -0.003, 0.002]
@@ -120,7 +120,7 @@ def test_a_paired_comparison_uses_the_shared_seeds_and_says_so():
 
 # ---------------------------------------------------------------- learning nothing (item 2)
 def test_a_run_that_learns_nothing_is_told_with_the_learning_rate():
-    from core.diagnosis import learning_problem
+    from core.training.diagnosis import learning_problem
 
     stuck = {"epoch": 0, "loss": 2.31, "accuracy": 0.10, "val_loss": 2.30, "val_accuracy": 0.097}
     too_high = learning_problem(stuck, 10, 10.0, 0.006, "LeNet-5")
@@ -138,8 +138,8 @@ def test_a_run_that_learns_nothing_is_told_with_the_learning_rate():
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory, small_mnist):
     """A LeNet-5 run of 2 epochs (cosine, no warm-up) on 512 images, saved in a library."""
-    from core.library import finish_run
-    from core.training import run_training
+    from core.storage.library import finish_run
+    from core.training.loop import run_training
 
     folder = tmp_path_factory.mktemp("library")
     config = TrainConfig.for_arch("lenet5", epochs=2, warmup=0, schedule="cosine", batch_size=32, augment=False)
@@ -150,8 +150,8 @@ def finished_run(tmp_path_factory, small_mnist):
 def test_a_resumed_run_counts_its_eta_and_epochs_from_where_it_went_on(finished_run, small_mnist):
     """Before: a resume at epoch 2 of 3 counted the first epoch as done in this session's
     time (an ETA a third of the real one), and its first snapshot said "epoch 1"."""
-    from core.resume import resume_config
-    from core.training import run_training
+    from core.training.resume import resume_config
+    from core.training.loop import run_training
 
     run, _ = finished_run
     config = resume_config(run.library_path, epochs=1)
@@ -171,9 +171,9 @@ def test_a_resumed_run_counts_its_eta_and_epochs_from_where_it_went_on(finished_
 def test_continuing_a_finished_cosine_run_starts_a_new_schedule_from_where_it_ended(finished_run, small_mnist):
     """Before: two more epochs lengthened the 2-epoch cosine to 4, so the rate jumped from 1%
     of the base back to half of it."""
-    from core.resume import describe_new_schedule, resume_config
-    from core.schedules import COSINE_FLOOR
-    from core.training import run_training
+    from core.training.resume import describe_new_schedule, resume_config
+    from core.training.schedules import COSINE_FLOOR
+    from core.training.loop import run_training
 
     run, first = finished_run
     ended = first.history["learning_rate"][-1]
@@ -192,8 +192,8 @@ def test_early_stopping_keeps_the_best_epochs_optimizer_state_with_its_weights()
     """Before: the best epoch's weights were saved with the last epoch's optimiser state."""
     import keras
 
-    from core.callbacks import best_state_early_stopping_class
-    from core.resume import resumable_epoch
+    from core.training.callbacks import best_state_early_stopping_class
+    from core.training.resume import resumable_epoch
 
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
     model.compile(optimizer="adam", loss="mse")
@@ -220,7 +220,7 @@ def test_early_stopping_keeps_the_best_epochs_optimizer_state_with_its_weights()
 
 # ---------------------------------------------------------------- memory (item 10)
 def test_kept_epochs_stay_within_their_cap_and_say_what_was_let_go():
-    from core.snapshots import EpochWeights
+    from core.training.snapshots import EpochWeights
 
     one = [np.zeros(250, np.float32)]  # 1,000 bytes an epoch
     store = EpochWeights(budget=5_000)
@@ -260,7 +260,7 @@ def test_ctrl_c_and_exit_pass_through_the_dataset_download(monkeypatch, tmp_path
     """Before: SystemExit (and any BaseException) became a "could not be downloaded" error."""
     import urllib.request
 
-    from core.datasets import download_cifar10
+    from core.data.datasets import download_cifar10
 
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
 
@@ -274,7 +274,7 @@ def test_ctrl_c_and_exit_pass_through_the_dataset_download(monkeypatch, tmp_path
 
 def test_a_failed_job_is_named_as_that_job():
     """Before: a failed download or sweep was told as "Training failed"."""
-    from core.failures import describe_failure
+    from core.training.failures import describe_failure
 
     assert describe_failure(RuntimeError("boom"), "Sweep failed") == "Sweep failed (RuntimeError: boom)."
     assert describe_failure(OSError("disk"), "Download failed").startswith("Download failed (OSError")

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from core.datasets import load_dataset
-from core.registry import ARCHITECTURES, build_model, inference_model
-from core.summary import estimate_training, summarize
-from core.config import TrainConfig
-from core.training import train_model
+from core.data.datasets import load_dataset
+from core.models.registry import ARCHITECTURES, build_model, inference_model
+from core.models.summary import estimate_training, summarize
+from core.training.config import TrainConfig
+from core.training.loop import train_model
 
 ZOO = list(ARCHITECTURES)
 

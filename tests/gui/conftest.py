@@ -34,7 +34,7 @@ def dialogs(monkeypatch):
 
 
 def run_metadata(arch, accuracy, epochs=3, seconds=20.0):
-    """The training record of a run (as core.modelio.build_metadata writes it)."""
+    """The training record of a run (as core.storage.modelio.build_metadata writes it)."""
     val = [accuracy - 0.01 * (epochs - e) for e in range(1, epochs + 1)]
     return {
         "arch": arch, "arch_name": arch.upper(), "form": "compact", "dataset": "mnist",
@@ -50,8 +50,8 @@ def run_metadata(arch, accuracy, epochs=3, seconds=20.0):
 @pytest.fixture
 def library(window, qtbot):
     """The window's library folder with two runs, a damaged file and a stray text file."""
-    from core.library import save_run
-    from core.registry import build_model
+    from core.storage.library import save_run
+    from core.models.registry import build_model
 
     folder = Path(window.library_dir())
     lenet = save_run(build_model("lenet5"), run_metadata("lenet5", 0.99), folder)

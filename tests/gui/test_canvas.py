@@ -1,6 +1,6 @@
 from PySide6.QtCore import QEvent, Qt
 
-from gui.canvas import DrawingCanvas
+from gui.panels.canvas import DrawingCanvas
 from tests.gui.userpath import draw_strokes, mouse
 
 

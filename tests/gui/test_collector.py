@@ -1,9 +1,9 @@
-"""Garbage is collected on the UI thread while a window lives (see gui.collector)."""
+"""Garbage is collected on the UI thread while a window lives (see gui.workers.collector)."""
 
 import gc
 import threading
 
-from gui.collector import UiThreadCollector
+from gui.workers.collector import UiThreadCollector
 
 
 def test_collection_runs_on_the_ui_thread_and_is_given_back(qtbot):

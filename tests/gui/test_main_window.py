@@ -2,8 +2,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from core.registry import build_model
-from core.config import TrainConfig
+from core.models.registry import build_model
+from core.training.config import TrainConfig
 from tests.gui.userpath import draw_digit_on
 from tests.gui.userpath import button, click, open_tab
 
@@ -152,7 +152,7 @@ def test_status_bar_names_the_device(window):
 
 def test_canvas_predicts_with_the_last_epoch_while_training_goes_on(window, qtbot, small_mnist):
     # A regression test too: building or tracing the canvas's model while training ran
-    # crashed TensorFlow (see core.device.graph_lock).
+    # crashed TensorFlow (see core.runtime.device.graph_lock).
     config = TrainConfig.for_arch("lenet5", epochs=30, batch_size=64)
     window.train(config, small_mnist)
     qtbot.waitUntil(lambda: window.model_info["source"] == "training", timeout=60_000)
@@ -168,7 +168,7 @@ def test_pause_resume_and_stop_with_the_buttons_saves_the_model(window, qtbot, s
     import time
     from pathlib import Path
 
-    from core.modelio import load_model
+    from core.storage.modelio import load_model
 
     config = TrainConfig.for_arch("lenet5", epochs=50, batch_size=16)
     window.train(config, small_mnist)
@@ -256,8 +256,8 @@ cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 3)
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-from core.device import list_devices
-from gui.settings_panel import SettingsPanel
+from core.runtime.device import list_devices
+from gui.panels.settings_panel import SettingsPanel
 panel = SettingsPanel()
 panel.set_devices(list_devices())
 print([panel.device.itemData(i) for i in range(panel.device.count())])
@@ -367,7 +367,7 @@ def test_a_multiworker_run_whose_peer_never_comes_fails_clearly(window, qtbot):
 
 def test_the_engine_loads_one_model_file_after_another(window, qtbot, tmp_path, bundled_model_path):
     """Each model loaded in the engine thread is traced by TensorFlow in a new slot call:
-    without a pinned Python thread state (gui.threads) the second one crashed the process."""
+    without a pinned Python thread state (gui.workers.threads) the second one crashed the process."""
     import shutil
 
     for name in ("first.keras", "second.keras"):

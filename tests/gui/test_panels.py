@@ -6,8 +6,8 @@ from tests.gui.userpath import button, click, click_button, draw_digit_on, field
 def test_the_canvas_panel_alone_asks_for_readings_and_shows_them(qtbot):
     import numpy as np
 
-    from core.inference import Reading
-    from gui.canvas_panel import CanvasPanel
+    from core.reading.inference import Reading
+    from gui.panels.canvas_panel import CanvasPanel
 
     noted = []
     panel = CanvasPanel(noted.append)
@@ -32,8 +32,8 @@ def test_the_canvas_panel_alone_asks_for_readings_and_shows_them(qtbot):
 
 
 def test_the_training_panel_alone_refuses_bad_settings_and_starts_with_enter(qtbot):
-    from gui.plots import TrainingPlots
-    from gui.training_panel import TrainingPanel
+    from gui.tabs.plots import TrainingPlots
+    from gui.panels.training_panel import TrainingPanel
 
     started = []
     panel = TrainingPanel(TrainingPlots(), lambda: None, lambda: None)

@@ -1,6 +1,6 @@
 """The training curves' redraw policy."""
 
-from gui.plots import TrainingPlots
+from gui.tabs.plots import TrainingPlots
 
 
 def test_a_new_run_with_the_same_axes_reuses_the_background(qtbot):

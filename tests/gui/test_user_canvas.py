@@ -125,7 +125,7 @@ def test_the_network_sees_the_drawing_upright_and_why_and_the_activations_follow
     # A 1 drawn leaning right: the bundled model deslants, and the preview shows it upright.
     draw_strokes(window.canvas, [[(185, 45), (110, 235)]])
     read_as(window, qtbot, "1")
-    from core.preprocess import prepare
+    from core.reading.preprocess import prepare
 
     digit = prepare(window.canvas.image_array())[1].astype(np.float32)
     assert abs(lean(digit)) > 0.2
@@ -180,7 +180,7 @@ def test_evaluate_with_ctrl_e_and_click_a_confusion(window, qtbot):
 
 def test_this_is_a_saves_my_digits_and_teach_fine_tunes_the_canvas_model(window, qtbot, tmp_path, monkeypatch,
                                                                          normal_umask):
-    from core.my_digits import counts
+    from core.data.my_digits import counts
     from tests.conftest import file_mode
     from tests.gui.userpath import field
 
@@ -227,8 +227,8 @@ def test_this_is_a_saves_my_digits_and_teach_fine_tunes_the_canvas_model(window,
 
 
 def test_a_model_of_photos_turns_the_canvas_into_an_image_area(window, qtbot, dialogs, tmp_path, bundled_model_path):
-    from core.library import save_run
-    from core.registry import build_model
+    from core.storage.library import save_run
+    from core.models.registry import build_model
     from tests.folders import SHAPES, write_image_folder
     from tests.gui.conftest import run_metadata
 

@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from tests.core.test_download import cifar10_archive
+from tests.cifar import cifar10_archive
 from tests.gui.userpath import button, choose, click_button, field, trigger
 
 
@@ -29,8 +29,8 @@ def cifar10_server(tmp_path, monkeypatch):
     the Range headers asked for."""
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     archive, digest = cifar10_archive(tmp_path)
-    monkeypatch.setattr("core.datasets.CIFAR10_SHA256", digest)
-    monkeypatch.setattr("core.download.CHUNK", 256)
+    monkeypatch.setattr("core.data.datasets.CIFAR10_SHA256", digest)
+    monkeypatch.setattr("core.data.download.CHUNK", 256)
     body, ranges = archive.read_bytes(), []
 
     def urlopen(request, timeout=None):

@@ -141,9 +141,9 @@ def test_layers_and_diagram_follow_the_settings_and_export(window, qtbot, dialog
 def test_continue_training_and_fine_tune_from_the_models_tab(window, qtbot, small_mnist):
     """A run of 2 epochs goes on for 1 more from Models, its curves continuing; then its
     weights are fine-tuned with a fresh optimiser."""
-    from core.config import TrainConfig
-    from core.library import finish_run, list_models
-    from core.training import run_training
+    from core.training.config import TrainConfig
+    from core.storage.library import finish_run, list_models
+    from core.training.loop import run_training
 
     folder = window.library_dir()
     config = TrainConfig.for_arch("mlp", epochs=2, limit=600, batch_size=64)

@@ -81,9 +81,9 @@ def test_every_field_typed_a_bad_value_refused_and_reset(window, qtbot):
 
 
 def test_tensorboard_folder_chosen_with_the_button(window, qtbot, dialogs, tmp_path, monkeypatch):
-    import core.config
+    import core.training.config
 
-    monkeypatch.setattr(core.config, "tensorboard_available", lambda: True)
+    monkeypatch.setattr(core.training.config, "tensorboard_available", lambda: True)
     key(qtbot, window, "Ctrl+M")
     dialogs.folder = str(tmp_path)
     click_button(qtbot, window.settings, "Choose the TensorBoard log folder")
@@ -114,7 +114,7 @@ def test_file_and_help_menus(window, qtbot, dialogs, tmp_path, bundled_model_pat
 @pytest.mark.qt_no_exception_capture
 def test_an_error_in_a_slot_is_logged_and_shown_and_the_window_goes_on(window, qtbot, dialogs, tmp_path,
                                                                          monkeypatch):
-    import gui.canvas_panel
+    import gui.panels.canvas_panel
     from gui.errors import install_exception_hook
 
     log = tmp_path / "logs" / "cnn-studio.log"
@@ -125,8 +125,8 @@ def test_an_error_in_a_slot_is_logged_and_shown_and_the_window_goes_on(window, q
         def broken(*args, **kwargs):
             raise RuntimeError("the disk said no")
 
-        working = gui.canvas_panel.ask_save
-        monkeypatch.setattr(gui.canvas_panel, "ask_save", broken)
+        working = gui.panels.canvas_panel.ask_save
+        monkeypatch.setattr(gui.panels.canvas_panel, "ask_save", broken)
         key(qtbot, window, "Ctrl+Shift+S")
         qtbot.waitUntil(lambda: reporter.box is not None and reporter.box.isVisible(), timeout=5_000)
         assert "the disk said no" in reporter.box.text() and str(log) in reporter.box.text()
@@ -135,7 +135,7 @@ def test_an_error_in_a_slot_is_logged_and_shown_and_the_window_goes_on(window, q
         # OK closes the message; the same control works once the fault is gone.
         click(qtbot, reporter.box.button(QMessageBox.StandardButton.Ok))
         assert not reporter.box.isVisible()
-        monkeypatch.setattr(gui.canvas_panel, "ask_save", working)
+        monkeypatch.setattr(gui.panels.canvas_panel, "ask_save", working)
         dialogs.save = str(tmp_path / "seven.png")
         key(qtbot, window, "Ctrl+Shift+S")
         assert (tmp_path / "seven.png").is_file()

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
-from core.library import list_models
+from core.storage.library import list_models
 from tests.gui.userpath import draw_digit_on
 from tests.gui.userpath import (button, choose, click, click_button, field, key, open_tab, quick_settings, trigger,
                                 type_into)
@@ -144,7 +144,7 @@ def test_a_reference_network_is_offered_its_compact_form(window, qtbot, dialogs)
 def test_the_sweep_dialog_runs_every_combination_and_gives_a_verdict(window, qtbot, dialogs, tmp_path):
     from PySide6.QtWidgets import QApplication
 
-    from gui.sweep_dialog import SweepDialog
+    from gui.dialogs.sweep_dialog import SweepDialog
 
     quick_settings(qtbot, window, images="300")
     key(qtbot, window, "Ctrl+Shift+W")  # Train ▸ Sweep…
@@ -191,7 +191,7 @@ def test_the_sweep_dialog_runs_every_combination_and_gives_a_verdict(window, qtb
 
 def test_cifar10_from_the_keras_cache_trains_and_is_evaluated_with_its_class_names(window, qtbot, tmp_path,
                                                                                     monkeypatch):
-    from tests.core.test_cifar10 import write_cifar10
+    from tests.cifar import write_cifar10
     from tests.gui.userpath import entries, key
 
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
@@ -216,14 +216,14 @@ def test_cifar10_from_the_keras_cache_trains_and_is_evaluated_with_its_class_nam
         key(qtbot, window, "Ctrl+E")
     result = shown.args[0]
     assert result["dataset"] == "cifar10" and result["count"] == 40
-    from core.datasets import CIFAR10_CLASS_NAMES
+    from core.data.datasets import CIFAR10_CLASS_NAMES
 
     shown_names = [n for n in CIFAR10_CLASS_NAMES if f"{n}: " in window.evaluation.summary.text()]
     assert len(shown_names) >= 5  # per-class results by name (the classes the 40 test images have)
 
 
 def test_train_add_image_folder_trains_on_ones_own_images(window, qtbot, dialogs, tmp_path):
-    from core.folder_dataset import remembered_folders
+    from core.data.folders import remembered_folders
     from tests.folders import write_image_folder
     from tests.gui.userpath import message_boxes, trigger
 

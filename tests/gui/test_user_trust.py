@@ -11,13 +11,13 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QProgressDialog
 
-from core.library import list_models
+from core.storage.library import list_models
 from tests.gui.userpath import (button, choose, click_button, click_row, draw_digit_on, draw_strokes, field, key,
                                 open_tab, quick_settings, type_into)
 
 
 def sweep_dialog(qtbot, window):
-    from gui.sweep_dialog import SweepDialog
+    from gui.dialogs.sweep_dialog import SweepDialog
 
     key(qtbot, window, "Ctrl+Shift+W")  # Train ▸ Sweep…
     dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, SweepDialog) and w.isVisible())
@@ -110,7 +110,7 @@ def test_scrubbed_weights_save_as_their_epoch_and_a_resumed_run_counts_on(window
     """Items 3, 4, 5 (and 9). Before: Ctrl+S after the scrubber wrote epoch 1's weights
     under epoch 2's test accuracy and curves; a resumed run's first snapshot was "epoch 1"
     and its ETA counted the earlier epochs as done in this session's time."""
-    from core.modelio import read_metadata
+    from core.storage.modelio import read_metadata
     from tests.conftest import file_mode
 
     quick_settings(qtbot, window, epochs="2", images="3000", batch="32")
@@ -171,11 +171,11 @@ def test_scrubbed_weights_save_as_their_epoch_and_a_resumed_run_counts_on(window
 def test_kept_epochs_stay_within_the_cap_and_the_scrubber_says_so(window, qtbot, monkeypatch):
     """Item 10. Before: every epoch's weights were kept without a limit, and their size went
     through a 32-bit signal argument (a reference model's overflowed)."""
-    import core.snapshots
-    from core.registry import build_model
+    import core.training.snapshots
+    from core.models.registry import build_model
 
     epoch_bytes = sum(w.nbytes for w in build_model("mlp").get_weights())
-    monkeypatch.setattr(core.snapshots, "MAX_KEPT_BYTES", int(2.5 * epoch_bytes))
+    monkeypatch.setattr(core.training.snapshots, "MAX_KEPT_BYTES", int(2.5 * epoch_bytes))
     panel = window.settings
     choose(qtbot, field(panel, "Architecture"), "MLP (fully connected)")
     quick_settings(qtbot, window, epochs="5", images="300", batch="64")
@@ -193,16 +193,16 @@ def test_kept_epochs_stay_within_the_cap_and_the_scrubber_says_so(window, qtbot,
 def test_the_canvas_keeps_reading_after_the_engine_fails(window, qtbot, monkeypatch):
     """Item 6. Before: an error other than ValueError left a prediction in flight forever,
     and the canvas never read again."""
-    import core.inference
+    import core.reading.inference
 
-    real, broken = core.inference.read_digits, [True]
+    real, broken = core.reading.inference.read_digits, [True]
 
     def failing(*args, **kwargs):
         if broken[0]:
             raise RuntimeError("the device was lost")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(core.inference, "read_digits", failing)
+    monkeypatch.setattr(core.reading.inference, "read_digits", failing)
     draw_digit_on(window.canvas, "1")
     qtbot.waitUntil(lambda: "Could not read this drawing" in window.top_prediction.confidence.text(), timeout=10_000)
     assert "the device was lost" in window.statusBar().currentMessage() and window.last_prediction is None
@@ -215,15 +215,15 @@ def test_closing_during_an_export_waits_for_it_and_says_stopping(window, qtbot, 
                                                                  monkeypatch):
     """Item 7. Before: closing waited 5 s, then destroyed the engine's running thread (which
     can abort the process), and the export was lost."""
-    import core.export
+    import core.storage.export
 
-    real = core.export.export_model
+    real = core.storage.export.export_model
 
     def slow_export(*args, **kwargs):
         time.sleep(6.5)  # longer than the 5 s closing used to wait
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(core.export, "export_model", slow_export)
+    monkeypatch.setattr(core.storage.export, "export_model", slow_export)
     _, lenet, _ = library
     view = open_tab(qtbot, window.tabs, "Models")
     click_row(qtbot, view, lenet.stem)
@@ -261,15 +261,15 @@ def test_closing_mid_training_keeps_what_was_trained(window, qtbot):
 
 def test_a_failed_sweep_and_a_failed_download_are_told_as_such(window, qtbot, monkeypatch, tmp_path):
     """Item 12. Before: both were reported as "Training failed"."""
-    import core.datasets
-    import core.sweep
+    import core.data.datasets
+    import core.training.sweep
 
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))  # CIFAR-10 not there yet
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(core.sweep, "run_sweep", broken)
-    monkeypatch.setattr(core.datasets, "download_cifar10", broken)
+    monkeypatch.setattr(core.training.sweep, "run_sweep", broken)
+    monkeypatch.setattr(core.data.datasets, "download_cifar10", broken)
     quick_settings(qtbot, window, images="300")
     dialog = sweep_dialog(qtbot, window)
     choose(qtbot, dialog.setting, "optimizer")

@@ -9,10 +9,10 @@ import pytest
 from PIL import Image
 
 import main
-from core.imagefiles import ImageFileError, read_image
-from core.library import read_entry
-from core.modelio import ModelFileError, load_model
-from core.preprocess import prepare
+from core.reading.imagefiles import ImageFileError, read_image
+from core.storage.library import read_entry
+from core.storage.modelio import ModelFileError, load_model
+from core.reading.preprocess import prepare
 from tests.helpers import BUNDLED_MODEL
 
 
@@ -204,9 +204,9 @@ def test_bad_images_get_a_clear_error_or_a_reading(images, bundled_model_path, c
 
 def test_the_window_opens_bad_images_without_failing(window, qtbot, images, monkeypatch):
     warnings = []
-    import gui.canvas_panel
+    import gui.panels.canvas_panel
 
-    monkeypatch.setattr(gui.canvas_panel, "warn", lambda widget, title, message: warnings.append(message))
+    monkeypatch.setattr(gui.panels.canvas_panel, "warn", lambda widget, title, message: warnings.append(message))
     for name, (path, readable) in images.items():
         opened = window.canvas_panel.open_image_file(str(path))
         if readable is False:

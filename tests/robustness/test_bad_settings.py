@@ -7,7 +7,7 @@ import math
 import pytest
 
 import main
-from core.config import SettingsError, TrainConfig
+from core.training.config import SettingsError, TrainConfig
 
 BAD_TEXT = ["0", "-1", "nan", "inf", "1e30", "abc", ""]
 
@@ -81,7 +81,7 @@ def test_the_engine_refuses_each_bad_value_before_training(name, value):
 
 @pytest.fixture(scope="module")
 def panel(qapp):
-    from gui.settings_panel import SettingsPanel
+    from gui.panels.settings_panel import SettingsPanel
 
     widget = SettingsPanel()
     widget.set_advanced_visible(True)

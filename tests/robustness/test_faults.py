@@ -14,11 +14,11 @@ from pathlib import Path
 import keras
 import pytest
 
-from core.datasets import load_dataset
-from core.library import list_models, save_run
-from core.modelio import load_model
-import gui.training_panel
-from core.registry import build_model
+from core.data.datasets import load_dataset
+from core.storage.library import list_models, save_run
+from core.storage.modelio import load_model
+import gui.panels.training_panel
+from core.models.registry import build_model
 from tests.helpers import ROOT
 
 
@@ -46,7 +46,7 @@ def assert_library_intact(folder: Path, before: dict) -> list:
 SAVER = textwrap.dedent("""
     import shutil, sys, time
     sys.path.insert(0, {root!r})
-    from core.library import save_run
+    from core.storage.library import save_run
 
     class SlowModel:
         # Writes a real model archive in small pieces, so that the kill lands inside a
@@ -117,7 +117,7 @@ def save_and_wait(window, qtbot, path):
 
 
 def train_once(window, qtbot, data):
-    from core.config import TrainConfig
+    from core.training.config import TrainConfig
 
     config = TrainConfig.for_arch("lenet5", epochs=1, batch_size=64, limit=len(data.x_train))
     with qtbot.waitSignal(window.training_finished, timeout=120_000) as finished:
@@ -137,7 +137,7 @@ def test_a_library_that_cannot_be_written_keeps_the_model_and_offers_another_pla
     blocker.write_text("a file where the library folder should be")
     monkeypatch.setenv("CNN_STUDIO_LIBRARY", str(blocker / "library"))
     warnings = []
-    monkeypatch.setattr(gui.training_panel, "warn", lambda widget, title, message: warnings.append((title, message)))
+    monkeypatch.setattr(gui.panels.training_panel, "warn", lambda widget, title, message: warnings.append((title, message)))
     result = train_once(window, qtbot, tiny_mnist)
     assert result["saved_to"] is None and "another folder" in result["save_error"]
     title, message = warnings[-1]
@@ -167,7 +167,7 @@ def test_a_full_disk_says_so_and_keeps_the_model(window, qtbot, qtlog, tmp_path,
 
     monkeypatch.setattr(keras.Model, "save", full_disk)
     warnings = []
-    monkeypatch.setattr(gui.training_panel, "warn", lambda widget, title, message: warnings.append(message))
+    monkeypatch.setattr(gui.panels.training_panel, "warn", lambda widget, title, message: warnings.append(message))
     result = train_once(window, qtbot, tiny_mnist)
     assert "No space left on device" in result["save_error"] and "disk full" in result["save_error"]
     assert warnings and "Save model" in warnings[-1]
@@ -180,7 +180,7 @@ def test_a_full_disk_says_so_and_keeps_the_model(window, qtbot, qtlog, tmp_path,
 
 
 def test_closing_the_window_while_training_stops_within_two_seconds(window, qtbot, tiny_mnist):
-    from core.config import TrainConfig
+    from core.training.config import TrainConfig
 
     threads_before = {t.ident for t in threading.enumerate()}
     config = TrainConfig.for_arch("lenet5", epochs=50, batch_size=16, limit=len(tiny_mnist.x_train))

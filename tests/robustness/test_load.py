@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QObject, Qt, QTimer
 
-from core.datasets import load_dataset
-from core.library import save_run
-from core.registry import build_model
+from core.data.datasets import load_dataset
+from core.storage.library import save_run
+from core.models.registry import build_model
 from tests.digits import DIGIT_STROKES, draw_digit
 
 #: Memory a long session may grow by (TensorFlow caches, Python's allocator), in MB.
@@ -42,7 +42,7 @@ def tiny_mnist():
 
 
 def test_start_and_stop_thirty_times_in_quick_succession(window, qtbot, tiny_mnist):
-    from core.config import TrainConfig
+    from core.training.config import TrainConfig
 
     threads = python_threads()
     timers = running_timers(window)

@@ -8,7 +8,7 @@ from pathlib import Path
 import keras
 import pytest
 
-from core.modelio import ModelFileError, load_model
+from core.storage.modelio import ModelFileError, load_model
 from tests.helpers import ROOT
 
 
@@ -50,7 +50,7 @@ NETWORK_CALLS = {"urlopen", "urlretrieve", "get_file", "create_connection", "HTT
 
 #: The one download the application makes, and only when the user asks for it
 #: (``main.py train --dataset cifar10 --download``, or Download in the window's Download
-#: CIFAR-10 dialog): Keras's get_file, whose transfer core.download makes resumable.
+#: CIFAR-10 dialog): Keras's get_file, whose transfer core.data.download makes resumable.
 #: (file, function, call).
 ALLOWED_DOWNLOADS = {("datasets.py", "download_cifar10", "get_file"),
                      ("download.py", "resumable_retrieve", "urlopen"),
@@ -100,7 +100,7 @@ def test_no_code_of_the_app_fetches_from_the_network():
 
 
 def test_a_dataset_that_needs_a_download_says_so_without_network(monkeypatch, tmp_path):
-    from core.datasets import DatasetUnavailableError, availability, load_dataset
+    from core.data.datasets import DatasetUnavailableError, availability, load_dataset
 
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # no cached copy
     monkeypatch.setenv("HOME", str(tmp_path))

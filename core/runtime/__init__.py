@@ -1,0 +1,1 @@
+"""Where TensorFlow runs: the device, quiet start-up, and distribution strategies."""

@@ -1,0 +1,1 @@
+"""The window's dialogs: continue or fine-tune a run, sweeps, the CIFAR-10 download."""

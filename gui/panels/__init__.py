@@ -1,0 +1,1 @@
+"""The window's side panels: training (settings, Start/Pause/Stop) and the canvas."""

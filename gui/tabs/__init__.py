@@ -1,0 +1,2 @@
+"""The window's tabs: curves and the epoch scrubber, Layers and Diagram, Activations,
+Evaluation, Models and Compare."""
