@@ -415,7 +415,7 @@ class MainWindow(FileMenu, QMainWindow):
         each has ended: a TensorFlow step or an export cannot be cut short, and a running
         ``QThread`` must not be destroyed. The window stays alive meanwhile and says
         "Stopping…" when it takes more than a moment. What was trained is saved."""
-        from gui.workers.threads import wait_until_ended
+        from gui.workers.threads import still_running, wait_until_ended
 
         if self._shut_down:
             return
@@ -431,7 +431,7 @@ class MainWindow(FileMenu, QMainWindow):
             jobs = self.training.running_jobs()
             if sweep is not None and sweep.running:
                 jobs.append("the sweep's run")
-            if self.engine_thread.isRunning():
+            if still_running(self.engine_thread):
                 jobs.append("the engine's current step")
             return jobs
 

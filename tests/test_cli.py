@@ -11,18 +11,20 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.helpers import ROOT
+from tests.helpers import ROOT, run_main
 from core.storage.library import list_models
 from tests.digits import draw_digit
 
 
-def run_cli(*args, timeout=300, env=None):
+def run_process(*args, timeout=300, env=None):
+    """``main.py ARGS`` as a program of its own (the subcommands are tested in-process with
+    :func:`tests.helpers.run_main`, which is faster; this checks the program itself)."""
     return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True,
                           timeout=timeout, cwd=ROOT, env={**os.environ, **(env or {})})
 
 
 def test_summary_json():
-    proc = run_cli("summary", "lenet5", "--input", "32x32x3", "--classes", "5", "--json")
+    proc = run_process("summary", "lenet5", "--input", "32x32x3", "--classes", "5", "--json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["arch"] == "lenet5" and data["input_shape"] == [32, 32, 3] and data["classes"] == 5
@@ -33,18 +35,18 @@ def test_summary_json():
 
 
 def test_summary_text_and_bad_arguments():
-    proc = run_cli("summary", "mlp")
+    proc = run_main("summary", "mlp")
     assert proc.returncode == 0 and "235,146" in proc.stdout
-    proc = run_cli("summary", "lenet9")
+    proc = run_main("summary", "lenet9")
     assert proc.returncode == 2 and "lenet5" in proc.stderr
-    proc = run_cli("summary", "mlp", "--input", "28by28")
+    proc = run_main("summary", "mlp", "--input", "28by28")
     assert proc.returncode == 2 and "HxWxC" in proc.stderr
 
 
 def test_train_json_saves_a_model_that_predicts(tmp_path):
     model_path = tmp_path / "quick.keras"
     library = tmp_path / "library"
-    proc = run_cli("train", "lenet5", "--epochs", "1", "--limit", "2000", "--batch-size", "32",
+    proc = run_main("train", "lenet5", "--epochs", "1", "--limit", "2000", "--batch-size", "32",
                    "--save", str(model_path), "--json", env={"CNN_STUDIO_LIBRARY": str(library)})
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -72,14 +74,14 @@ def test_train_json_saves_a_model_that_predicts(tmp_path):
     (["--mixed-precision", "fp8"], "--mixed-precision"), (["--checkpoint", "best.h5"], "--checkpoint"),
 ])
 def test_train_refuses_bad_settings(args, message):
-    proc = run_cli("train", "mlp", *args)
+    proc = run_main("train", "mlp", *args)
     assert proc.returncode == 2 and message in proc.stderr
     assert "Traceback" not in proc.stderr
 
 
 def test_train_with_every_control(tmp_path):
     checkpoint = tmp_path / "best.keras"
-    proc = run_cli("train", "lenet5", "--epochs", "2", "--limit", "600", "--batch-size", "32", "--optimizer", "sgd",
+    proc = run_main("train", "lenet5", "--epochs", "2", "--limit", "600", "--batch-size", "32", "--optimizer", "sgd",
                    "--lr", "0.05", "--momentum", "0.8", "--nesterov", "--weight-decay", "1e-4", "--schedule", "cosine",
                    "--warmup", "1", "--augment", "--deslant", "--early-stopping", "3", "--val-split", "0.2", "--seed", "3",
                    "--device", "CPU", "--mixed-precision", "bfloat16", "--checkpoint", str(checkpoint), "--json")
@@ -93,7 +95,7 @@ def test_train_with_every_control(tmp_path):
 
 
 def test_train_that_diverges_exits_non_zero_with_advice():
-    proc = run_cli("train", "mlp", "--epochs", "1", "--limit", "600", "--optimizer", "sgd", "--lr", "10",
+    proc = run_main("train", "mlp", "--epochs", "1", "--limit", "600", "--optimizer", "sgd", "--lr", "10",
                    "--schedule", "constant", "--momentum", "0.99")
     assert proc.returncode == 1, proc.stderr
     assert "lower learning rate" in proc.stderr and "Traceback" not in proc.stderr
@@ -112,7 +114,7 @@ def test_predict_reads_images_and_reports_bad_files(tmp_path, bundled_model_path
     not_image.write_text("this is not an image")
     blank = tmp_path / "blank.png"
     cv2.imwrite(str(blank), np.full((50, 50), 255, np.uint8))
-    proc = run_cli("predict", "--model", str(bundled_model_path), *paths, str(jpeg), str(not_image), str(blank),
+    proc = run_main("predict", "--model", str(bundled_model_path), *paths, str(jpeg), str(not_image), str(blank),
                    "--json")
     assert proc.returncode == 1  # some files failed; the others were still read
     results = json.loads(proc.stdout)
@@ -121,7 +123,7 @@ def test_predict_reads_images_and_reports_bad_files(tmp_path, bundled_model_path
     assert "not an image" in results[4]["error"] and "blank" in results[5]["error"]
     assert "Traceback" not in proc.stderr
 
-    proc = run_cli("predict", "--model", str(bundled_model_path), paths[0])
+    proc = run_main("predict", "--model", str(bundled_model_path), paths[0])
     assert proc.returncode == 0 and "digit_7.png: 7" in proc.stdout
 
     # several digits in a row, photographed light on dark: read left to right
@@ -129,25 +131,25 @@ def test_predict_reads_images_and_reports_bad_files(tmp_path, bundled_model_path
     row = tmp_path / "row.png"
     cv2.imwrite(str(row), 255 - np.hstack([draw_digit("4"), gap, draw_digit("1"), gap, draw_digit("7"), gap,
                                            draw_digit("0")]))
-    proc = run_cli("predict", "--model", str(bundled_model_path), "--split", str(row), str(blank), "--json")
+    proc = run_main("predict", "--model", str(bundled_model_path), "--split", str(row), str(blank), "--json")
     assert proc.returncode == 1
     results = json.loads(proc.stdout)
     assert results[0]["label"] == "4170" and [d["label"] for d in results[0]["digits"]] == list("4170")
     assert results[0]["confidence"] == min(d["confidence"] for d in results[0]["digits"])
     assert "blank" in results[1]["error"]
-    proc = run_cli("predict", "--model", str(bundled_model_path), "--split", str(row))
+    proc = run_main("predict", "--model", str(bundled_model_path), "--split", str(row))
     assert "row.png: 4170 (4 digits" in proc.stdout
 
 
 def test_predict_with_a_bad_model_file(tmp_path):
     fake = tmp_path / "fake.keras"
     fake.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
-    proc = run_cli("predict", "--model", str(fake), "x.png")
+    proc = run_main("predict", "--model", str(fake), "x.png")
     assert proc.returncode == 1 and "not a Keras model" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_evaluate_json(bundled_model_path):
-    proc = run_cli("evaluate", "--model", str(bundled_model_path), "--json")
+    proc = run_main("evaluate", "--model", str(bundled_model_path), "--json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["accuracy"] >= 0.985
@@ -157,17 +159,17 @@ def test_evaluate_json(bundled_model_path):
 
 
 def test_summary_forms_options_and_macs():
-    proc = run_cli("summary", "googlenet", "--form", "compact", "--aux", "--json")
+    proc = run_main("summary", "googlenet", "--form", "compact", "--aux", "--json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["input_shape"] == [28, 28, 1] and data["macs"] == sum(layer["macs"] for layer in data["layers"])
     names = [layer["name"] for layer in data["layers"]]
     assert "aux1_predictions" in names
     assert all({"trainable", "macs"} <= set(layer) for layer in data["layers"])
-    proc = run_cli("summary", "vgg16", "--input", "224x224x3", "--classes", "1000", "--json")
+    proc = run_main("summary", "vgg16", "--input", "224x224x3", "--classes", "1000", "--json")
     data = json.loads(proc.stdout)
     assert data["total_params"] == 138_357_544 and data["macs"] == 15_470_264_320
-    proc = run_cli("summary", "lenet5", "--batch-norm")
+    proc = run_main("summary", "lenet5", "--batch-norm")
     assert proc.returncode == 2 and "VGG" in proc.stderr
 
 

@@ -71,6 +71,14 @@ def release_thread(thread, delete: bool = True) -> None:
         thread.deleteLater()
 
 
+def still_running(thread) -> bool:
+    """Whether ``thread`` has not wholly ended. ``isRunning()`` turns False as soon as the
+    thread begins to finish, while it still deletes its objects (whose destructors may need
+    the interpreter lock): the next window created then could deadlock with it. This is
+    True until the thread has really ended."""
+    return thread is not None and not thread.wait(0)
+
+
 #: Closing waits this long for the workers before it shows "Stopping…".
 STOPPING_NOTICE_MS = 400
 
