@@ -253,6 +253,16 @@ def test_train_add_image_folder_trains_on_ones_own_images(window, qtbot, dialogs
     type_into(qtbot, height, "24")
     type_into(qtbot, width, "20")
     choose(qtbot, window.settings.folder_options.colour, "Greyscale")
+    # Deslanting grey images: fine at this size, refused where its memory would explode.
+    click(qtbot, button(window.settings, "Deslant the digits"))
+    assert not window.settings.error_labels["deslant"].isVisible()
+    type_into(qtbot, height, "256")
+    type_into(qtbot, width, "256")
+    assert "for digits of about 28×28" in window.settings.error_labels["deslant"].text()
+    assert not button(window, "Start training").isEnabled()
+    click(qtbot, button(window.settings, "Deslant the digits"))
+    type_into(qtbot, height, "24")
+    type_into(qtbot, width, "20")
     quick_settings(qtbot, window, epochs="1", images="0", batch="16")
     with qtbot.waitSignal(window.training_finished, timeout=120_000) as finished:
         click_button(qtbot, window, "Start training")
