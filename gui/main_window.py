@@ -76,7 +76,6 @@ class MainWindow(FileMenu, QMainWindow):
         self.engine_thread.setObjectName("engine")
         self.engine = Engine()
         self.engine.moveToThread(self.engine_thread)
-        self.engine_thread.finished.connect(self.engine.deleteLater)
         self.engine_thread.start()
 
     def start_engine(self) -> None:
@@ -415,7 +414,9 @@ class MainWindow(FileMenu, QMainWindow):
         each has ended: a TensorFlow step or an export cannot be cut short, and a running
         ``QThread`` must not be destroyed. The window stays alive meanwhile and says
         "Stopping…" when it takes more than a moment. What was trained is saved."""
-        from gui.workers.threads import still_running, wait_until_ended
+        import shiboken6
+
+        from gui.workers.threads import wait_until_ended
 
         if self._shut_down:
             return
@@ -427,16 +428,16 @@ class MainWindow(FileMenu, QMainWindow):
         self.training.request_shutdown()
         self.engine_thread.quit()  # after the engine's current step
 
-        def running() -> list[str]:
-            jobs = self.training.running_jobs()
-            if sweep is not None and sweep.running:
-                jobs.append("the sweep's run")
-            if still_running(self.engine_thread):
-                jobs.append("the engine's current step")
-            return jobs
+        def jobs() -> list[tuple[str, object]]:
+            return [*self.training.running_jobs(), ("the sweep's run", sweep.thread if sweep is not None else None),
+                    ("the engine's current step", self.engine_thread)]
 
         self.statusBar().showMessage("Stopping…")
-        wait_until_ended(running, self)
+        wait_until_ended(jobs, self)
+        # The engine lives on in no thread now: deleted here, on the UI thread. (Deleted in
+        # its own thread as it ended, it needed the interpreter lock while the UI thread,
+        # holding it, waited for a Qt lock the ending thread held: a deadlock.)
+        shiboken6.delete(self.engine)
         if sweep is not None:
             sweep.close()
         self.collector.stop()

@@ -203,11 +203,10 @@ class DownloadDialog(QDialog):
 
     def stop_and_wait(self) -> None:
         """Ends a running download and waits for its thread, the window alive meanwhile."""
-        from gui.workers.threads import still_running, wait_until_ended
+        from gui.workers.threads import wait_until_ended
 
         self.stop()
-        wait_until_ended(lambda: ["the download"] if still_running(self.thread) else [],
-                         self, "Cancelling the download…")
+        wait_until_ended(lambda: [("the download", self.thread)], self, "Cancelling the download…")
 
     def reject(self) -> None:  # Esc and the window's close button too
         self.stop_and_wait()

@@ -21,7 +21,7 @@ from core.atomic import atomic_path, write_text_atomically
 from core.models.summary import format_clock
 from core.training.sweep import SWEEPABLE, draw_bands, label, parse_param
 from gui.files import ask_save
-from gui.workers.threads import release_thread, run_reported, still_running, worker_thread
+from gui.workers.threads import release_thread, run_reported, worker_thread
 
 COLUMNS = ("Combination", "Runs", "Test accuracy", "Best validation loss", "Seconds per epoch", "Failed")
 
@@ -311,12 +311,12 @@ class SweepDialog(QDialog):
 
     @property
     def running(self) -> bool:
-        return still_running(self.thread)
+        return self.thread is not None and self.thread.isRunning()
 
     def closeEvent(self, event) -> None:
         if self.thread is not None:  # the window is closing: end the sweep (its finished runs are saved)
             from gui.workers.threads import wait_until_ended
 
             self.stop()
-            wait_until_ended(lambda: ["the sweep's run"] if self.running else [], self, "Stopping the sweep…")
+            wait_until_ended(lambda: [("the sweep's run", self.thread)], self, "Stopping the sweep…")
         super().closeEvent(event)

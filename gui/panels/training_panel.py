@@ -19,7 +19,7 @@ from gui.workers.process_worker import ProcessTrainingWorker
 from gui.panels.dataset_actions import DatasetActions
 from gui.panels.settings_panel import SettingsPanel
 from gui.tabs.summary_view import summary_from_dict
-from gui.workers.threads import release_thread, still_running, worker_thread
+from gui.workers.threads import release_thread, worker_thread
 from gui.workers.training_worker import TrainingWorker
 
 #: A reference network slower than this per epoch asks before training.
@@ -434,11 +434,7 @@ class TrainingPanel(DatasetActions, QGroupBox):
         if self.worker is not None:
             self.worker.abort()
 
-    def running_jobs(self) -> list[str]:
-        """What of this panel still runs: "the training" and "the download"."""
-        jobs = []
-        if still_running(self.train_thread):
-            jobs.append("the training step")
-        if self.download_dialog is not None and still_running(self.download_dialog.thread):
-            jobs.append("the download")
-        return jobs
+    def running_jobs(self) -> list[tuple[str, object]]:
+        """This panel's worker threads, named: the training's and a download's."""
+        return [("the training step", self.train_thread),
+                ("the download", self.download_dialog.thread if self.download_dialog is not None else None)]

@@ -71,64 +71,67 @@ def release_thread(thread, delete: bool = True) -> None:
         thread.deleteLater()
 
 
-def still_running(thread) -> bool:
-    """Whether ``thread`` has not wholly ended. ``isRunning()`` turns False as soon as the
-    thread begins to finish, while it still deletes its objects (whose destructors may need
-    the interpreter lock): the next window created then could deadlock with it. This is
-    True until the thread has really ended."""
-    return thread is not None and not thread.wait(0)
-
-
 #: Closing waits this long for the workers before it shows "Stopping…".
 STOPPING_NOTICE_MS = 400
 
 
-def wait_until_ended(running, parent, what: str = "Stopping…") -> None:
-    """Waits, with the window alive (events go on being handled), until ``running()``
-    returns no names: the names of the jobs still running. After a moment a small window
-    says "Stopping…" and what it waits for; there is no time limit, since a ``QThread``
-    destroyed while it runs aborts the process, and a step of TensorFlow cannot be cut.
+def wait_until_ended(jobs, parent, what: str = "Stopping…") -> None:
+    """Waits until every job's thread has ended, the window alive meanwhile.
 
     Args:
-        running: returns the names ("the training step", "the export"…) of what still runs.
+        jobs: returns ``(name, thread)`` pairs ("the training step", "the export"…) of the
+            threads to wait for (a None thread is skipped).
         parent: the window the notice belongs to (it blocks input there meanwhile).
+
+    While a thread still runs its step (a TensorFlow step, an export, a download's read
+    cannot be cut short), events are handled and, after a moment, a small window says
+    "Stopping…" and what it waits for; there is no time limit, since a ``QThread``
+    destroyed while it runs aborts the process. Once none runs a step, each thread's last
+    moments (``isRunning()`` is already False while it deletes its objects, whose
+    destructors may need the interpreter lock) are waited for with ``QThread.wait``, which
+    holds neither that lock nor any of Qt's: handling events then could deadlock with them.
     """
     from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
     from PySide6.QtWidgets import QProgressDialog
 
-    if not running():
-        return
-    loop = QEventLoop()
-    clock = QElapsedTimer()
-    clock.start()
-    notice = None
+    def running() -> list[str]:
+        return [name for name, thread in jobs() if thread is not None and thread.isRunning()]
 
-    def check():
-        nonlocal notice
-        names = running()
-        if not names:
-            loop.quit()
-            return
-        if notice is None and clock.elapsed() >= STOPPING_NOTICE_MS:
-            notice = QProgressDialog(parent)
-            notice.setWindowTitle("Closing")
-            notice.setObjectName("stopping")
-            notice.setCancelButton(None)
-            notice.setRange(0, 0)
-            notice.setWindowModality(Qt.WindowModality.WindowModal)
-            notice.setMinimumDuration(0)
-            notice.show()
-        if notice is not None:
-            notice.setLabelText(f"{what} waiting for {' and '.join(names)} to end; nothing is lost.")
-
-    timer = QTimer()
-    timer.setInterval(50)
-    timer.timeout.connect(check)
-    timer.start()
-    check()
     if running():
-        loop.exec()
-    timer.stop()
-    if notice is not None:
-        notice.close()
-        notice.deleteLater()
+        loop = QEventLoop()
+        clock = QElapsedTimer()
+        clock.start()
+        notice = None
+
+        def check():
+            nonlocal notice
+            names = running()
+            if not names:
+                loop.quit()
+                return
+            if notice is None and clock.elapsed() >= STOPPING_NOTICE_MS:
+                notice = QProgressDialog(parent)
+                notice.setWindowTitle("Closing")
+                notice.setObjectName("stopping")
+                notice.setCancelButton(None)
+                notice.setRange(0, 0)
+                notice.setWindowModality(Qt.WindowModality.WindowModal)
+                notice.setMinimumDuration(0)
+                notice.show()
+            if notice is not None:
+                notice.setLabelText(f"{what} waiting for {' and '.join(names)} to end; nothing is lost.")
+
+        timer = QTimer()
+        timer.setInterval(50)
+        timer.timeout.connect(check)
+        timer.start()
+        check()
+        if running():
+            loop.exec()
+        timer.stop()
+        if notice is not None:
+            notice.close()
+            notice.deleteLater()
+    for _name, thread in jobs():
+        if thread is not None:
+            thread.wait()
