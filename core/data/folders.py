@@ -25,6 +25,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from core.paths import image_folders_file
 from core.reading.imagefiles import read_image_at
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
@@ -208,18 +209,10 @@ def load_folder(scan: FolderScan, seed: int = 0, limit: int | None = None, val_s
     return out
 
 
-def remembered_file() -> Path:
-    """Where the window remembers the image folders added to its dataset list (see
-    :func:`core.paths.image_folders_file`)."""
-    from core.paths import image_folders_file
-
-    return image_folders_file()
-
-
 def remembered_folders() -> list[str]:
     """The folders added so far, oldest first (a missing or unreadable list is empty)."""
     try:
-        lines = remembered_file().read_text(encoding="utf-8").splitlines()
+        lines = image_folders_file().read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return []
     return [line for line in dict.fromkeys(line.strip() for line in lines) if line]
@@ -233,6 +226,6 @@ def remember_folder(path: str) -> None:
     folders = remembered_folders()
     if path not in folders:
         try:
-            write_text_atomically(remembered_file(), "\n".join(folders + [path]) + "\n")
+            write_text_atomically(image_folders_file(), "\n".join(folders + [path]) + "\n")
         except OSError:
             pass

@@ -123,7 +123,7 @@ class ContinueDialog(QDialog):
             changed = describe_new_schedule(self.config())
         except (ModelFileError, ValueError):
             changed = None
-        self.schedule_note.setText(f"Its {changed[4:]}." if changed else "")
+        self.schedule_note.setText(f"{changed[0].upper()}{changed[1:]}." if changed else "")
 
     def config(self):
         """The settings this dialog describes.

@@ -333,9 +333,9 @@ class TrainingPanel(DatasetActions, QGroupBox):
         fraction = p["progress"]
         self.progress.setValue(int(1000 * fraction))
         elapsed = time.perf_counter() - self._train_started
-        # The trainer's estimate: of this session's epochs (a resumed run's earlier ones took
-        # none of its time). A child process of an older version may not send it.
-        eta = p.get("eta", p["elapsed"] * (1 - fraction) / fraction if fraction > 0 else 0.0)
+        # The trainer's estimate, of this session's epochs (a resumed run's earlier ones took
+        # none of its time).
+        eta = p["eta"]
         self.progress.setFormat(f"Epoch {p['epoch'] + 1}/{p['epochs']} — {100 * fraction:.0f}% — "
                                 f"ETA {format_clock(eta)}")
         self.progress_detail.setText(
@@ -346,8 +346,9 @@ class TrainingPanel(DatasetActions, QGroupBox):
 
     def _on_epoch(self, e: dict):
         self.plots.add_epoch(e)
-        self.warning_label.setText(e.get("warning") or "" if e.get("complete") else self.warning_label.text())
-        self.warning_label.setVisible(bool(self.warning_label.text()))
+        if e.get("complete"):  # a cut-short epoch is not judged: what was said stays
+            self.warning_label.setText(e.get("warning") or "")
+            self.warning_label.setVisible(bool(e.get("warning")))
         if e.get("warning"):
             self.status.emit(e["warning"], 15000)
         elif e.get("complete") and "val_accuracy" in e:

@@ -149,6 +149,10 @@ def test_scrubbed_weights_save_as_their_epoch_and_a_resumed_run_counts_on(window
     click_button(qtbot, view, "Continue training")
     qtbot.waitUntil(view.dialog.isVisible, timeout=5_000)
     type_into(qtbot, field(view.dialog, "More epochs:"), "2")
+    # Its cosine had ended: the dialog says which schedule the new epochs get (item 11).
+    assert view.dialog.schedule_note.isVisible()
+    assert view.dialog.schedule_note.text().startswith(
+        "Its schedule had ended, so the 2 more epoch(s) follow a new cosine schedule from the rate it ended at")
     with qtbot.waitSignal(window.training_finished, timeout=240_000):
         click_button(qtbot, view.dialog, "Continue")
         qtbot.waitUntil(lambda: "after epoch 3" in window.model_label.text(), timeout=120_000)
