@@ -34,7 +34,7 @@ test: $(DEV_STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
 robustness: $(DEV_STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m robustness -s
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m robustness -s -n 0
 
 # pip-tools runs in a throw-away environment of its own; the runtime lock comes first,
 # since the dev lock is made within its versions.

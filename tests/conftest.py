@@ -67,6 +67,16 @@ def bundled_model_path() -> Path:
     return BUNDLED_MODEL
 
 
+#: At most this many test processes (``-n auto`` in pytest.ini): each holds TensorFlow
+#: (about 1 GB with a window), and the suite is written for 2 cores.
+MAX_TEST_PROCESSES = 4
+
+
+def pytest_xdist_auto_num_workers(config):
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(MAX_TEST_PROCESSES, cores))
+
+
 #: A test still running after this long is taken to hang: the run ends at once with a
 #: report naming the test and what every thread was doing, instead of sitting until the
 #: CI's own time limit. The slowest test takes about a minute on 2 busy cores.

@@ -109,6 +109,8 @@ def augmented_batches(x, y, batch_size: int, seed: int, photos: bool = False):
     """
     import tensorflow as tf
 
+    from core.runtime.tfdata import without_autotune
+
     n = int(x.shape[0])
     indices = tf.data.Dataset.range(n).shuffle(n, seed=seed, reshuffle_each_iteration=True).batch(batch_size)
     seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2, drop_remainder=True)
@@ -122,4 +124,5 @@ def augmented_batches(x, y, batch_size: int, seed: int, photos: bool = False):
 
     ds = tf.data.Dataset.zip((indices, seeds, data))
     ds = ds.map(transform, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    return ds.prefetch(tf.data.AUTOTUNE)
+    return without_autotune(ds.prefetch(tf.data.AUTOTUNE))
+

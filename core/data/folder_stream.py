@@ -68,6 +68,8 @@ class StreamedImages:
         """
         import tensorflow as tf
 
+        from core.runtime.tfdata import without_autotune
+
         height, width, channels = self.input_shape
         chosen = self.paths[:count]
         paths = [str(p) for p in chosen]
@@ -114,4 +116,4 @@ class StreamedImages:
             ds = ds.map(lambda images, y: (tf.cast(images, tf.float32), y), num_parallel_calls=tf.data.AUTOTUNE)
         if to_targets is not None:
             ds = ds.map(lambda images, y: (images, to_targets(y)))
-        return ds.prefetch(tf.data.AUTOTUNE)
+        return without_autotune(ds.prefetch(tf.data.AUTOTUNE))

@@ -51,6 +51,9 @@ def evaluate_classifier(model, x: np.ndarray, y: np.ndarray, batch_size: int = 2
         x: images, ``uint8`` or float pixels 0-255, shaped like the model's input.
         y: integer labels.
     """
+    from core.runtime.device import load_tensorflow
+
+    load_tensorflow()  # configured once (pipelines without autotuning, see core.runtime.tfdata)
     probs = np.asarray(model.predict(x.astype(np.float32), batch_size=batch_size, verbose=0))
     if isinstance(probs, (list, tuple)):
         probs = np.asarray(probs[0])

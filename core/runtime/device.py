@@ -60,6 +60,9 @@ def load_tensorflow():
                     tf.config.experimental.set_memory_growth(gpu, True)
                 except RuntimeError:
                     pass  # already initialised by the caller: keep its setting
+            from core.runtime.tfdata import keras_arrays_without_autotune
+
+            keras_arrays_without_autotune()
         _configured = True
     return tf
 

@@ -165,8 +165,11 @@ def train_model(
     """
     import keras
 
+    from core.runtime.device import load_tensorflow
     from core.runtime.distribute import training_scope
     from core.models.registry import inference_model
+
+    load_tensorflow()  # configured once (pipelines without autotuning, see core.runtime.tfdata)
 
     def export(trained):
         if plain_copy is None:

@@ -8,7 +8,9 @@ weights, never the model being trained), and loads and saves model files.
 
 from __future__ import annotations
 
+import copy
 import itertools
+import json
 import logging
 from pathlib import Path
 
@@ -23,6 +25,8 @@ from gui.workers.threads import pin_python_thread_state
 log = logging.getLogger("cnn_studio")
 
 BUNDLED_MODEL = RESOURCES / "models" / "lenet5_mnist.keras"
+#: Summaries the engine remembers (each a few kB).
+SUMMARIES_KEPT = 32
 
 _request_ids = itertools.count(1)
 
@@ -59,6 +63,7 @@ class Engine(QObject):
     def __init__(self):
         super().__init__()
         self._predictor = None
+        self._summaries: dict[str, dict] = {}
         self._metadata: dict = {}
         self._latest_prediction = 0
         self._epochs = EpochWeights()  # the run's epochs, for the scrubber
@@ -99,10 +104,17 @@ class Engine(QObject):
         from core.models.registry import build_model
         from core.models.summary import summarize, to_dict
 
+        # A reference network takes seconds to build: one asked again (the Layers tab
+        # revisited, Start's cost check after it) is answered from memory.
+        key = json.dumps([arch, list(input_shape), classes, form, options], sort_keys=True, default=str)
         try:
-            with building_graphs(timeout=1.0):
-                model = build_model(arch, input_shape, classes, form=form, **options)
-            self.summary_ready.emit(request_id, to_dict(summarize(model), arch))
+            if key not in self._summaries:
+                with building_graphs(timeout=1.0):
+                    model = build_model(arch, input_shape, classes, form=form, **options)
+                if len(self._summaries) >= SUMMARIES_KEPT:
+                    self._summaries.pop(next(iter(self._summaries)))
+                self._summaries[key] = to_dict(summarize(model), arch)
+            self.summary_ready.emit(request_id, copy.deepcopy(self._summaries[key]))
         except (ValueError, GraphBusy) as e:
             self.summary_failed.emit(request_id, str(e))
         except Exception as e:

@@ -89,3 +89,24 @@ def test_diverging_training_is_stopped_with_advice(small_mnist):
     config = TrainConfig.for_arch("mlp", epochs=2, optimizer="sgd", learning_rate=10.0, schedule="constant")
     with pytest.raises(TrainingDiverged, match="lower learning rate"):
         train_model(build_model("mlp"), data, config, report_interval=0.0)
+
+
+def test_every_pipeline_training_reads_runs_without_autotuning(small_mnist, tmp_path):
+    """An autotuned pipeline's iterator waits for its tuning thread when deleted, for up
+    to many seconds, holding the interpreter lock: the garbage collector froze the window
+    so. Training (plain and augmented), validation and evaluation read untuned pipelines."""
+    from core.data.augment import augmented_batches
+    from core.data.folder_stream import StreamedImages
+    from core.runtime.device import load_tensorflow
+    from tests.folders import write_image_folder
+
+    load_tensorflow()
+    from keras.src.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
+
+    x, y = small_mnist.x_train[:64], small_mnist.y_train[:64]
+    plain = ArrayDataAdapter(x, y, batch_size=32, shuffle=True).get_tf_dataset()  # fit, evaluate, predict
+    augmented = augmented_batches(x.astype(np.float32), y, 32, seed=0)
+    files = sorted(write_image_folder(tmp_path, per_class=2).rglob("*.*"))
+    streamed = StreamedImages(files, (48, 48, 3)).batches(np.zeros(len(files), np.int64), 2, seed=0)
+    for ds in (plain, augmented, streamed):
+        assert ds.options().autotune.enabled is False

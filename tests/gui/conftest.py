@@ -3,13 +3,38 @@ from pathlib import Path
 import pytest
 
 
+#: The test images a short run from the window is measured on (the window's own runs
+#: use all 10,000 of MNIST, which takes longer than the run itself in these tests).
+SHORT_RUN_TEST_IMAGES = 1000
+
+
+def short_test_set(monkeypatch) -> None:
+    """A run the tests start on a few training images ("Training images" set) is tested
+    on the first ``SHORT_RUN_TEST_IMAGES`` test images; Evaluate still reads them all."""
+    from core.data import datasets
+    from core.training import loop
+
+    load = datasets.load_dataset
+
+    def load_short(*args, limit=None, test_limit=None, **kwargs):
+        if limit is not None and test_limit is None:
+            test_limit = SHORT_RUN_TEST_IMAGES
+        return load(*args, limit=limit, test_limit=test_limit, **kwargs)
+
+    monkeypatch.setattr(datasets, "load_dataset", load_short)
+    monkeypatch.setattr(loop, "load_dataset", load_short)  # sweeps load through the trainer
+
+
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch):
     """A main window with TensorFlow loaded and the bundled model ready for the canvas.
 
-    Its checkpoints and its model library are temporary folders, not the user's.
+    Its checkpoints and its model library are temporary folders, not the user's; a short
+    run is tested on fewer test images (see :func:`short_test_set`).
     """
     from gui.main_window import MainWindow
+
+    short_test_set(monkeypatch)
 
     monkeypatch.setattr(MainWindow, "checkpoints_dir", lambda self: str(tmp_path / "checkpoints"))
     monkeypatch.setenv("CNN_STUDIO_LIBRARY", str(tmp_path / "library"))
