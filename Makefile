@@ -1,6 +1,7 @@
 # make run   — build .venv from requirements.lock (when it changed) and open the window
 # make test  — the same, plus requirements-dev.lock, then the whole test suite headless
 # make robustness — only the robustness suite (bad input, faults, long sessions), with its counts
+# make desktop — the freedesktop menu entry and icon, for a `pipx install .`ed cnn-studio
 # make lock  — regenerate both lock files (exact versions and hashes) from requirements*.txt
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
@@ -10,7 +11,7 @@ DEV_STAMP := $(VENV)/.requirements-dev.stamp
 PIP := $(BIN)/python -m pip install --disable-pip-version-check --require-hashes --no-deps
 COMPILE := pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
 
-.PHONY: run test robustness lock clean
+.PHONY: run test robustness lock clean desktop
 
 $(STAMP): requirements.lock
 	@test -n "$(PYTHON)" || { echo "error: Python 3.11 not found; install it, or run: make PYTHON=/path/to/python3"; exit 1; }
@@ -43,6 +44,11 @@ lock:
 	/tmp/cnn-studio-pip-tools/bin/python -m pip install --quiet pip-tools
 	/tmp/cnn-studio-pip-tools/bin/$(COMPILE) -o requirements.lock requirements.txt
 	/tmp/cnn-studio-pip-tools/bin/$(COMPILE) -o requirements-dev.lock requirements-dev.txt
+
+# After `pipx install .` (which puts `cnn-studio` on the PATH): the menu entry and its icon.
+desktop:
+	install -D -m 644 resources/cnn-studio.desktop $(HOME)/.local/share/applications/cnn-studio.desktop
+	install -D -m 644 resources/icons/cnn-studio.svg $(HOME)/.local/share/icons/hicolor/scalable/apps/cnn-studio.svg
 
 clean:
 	rm -rf $(VENV) .pytest_cache

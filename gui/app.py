@@ -47,6 +47,12 @@ def run(argv=None) -> int:
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     app.setApplicationName("CNN Studio")
     app.setOrganizationName("CNN Studio")
+    app.setDesktopFileName("cnn-studio")  # resources/cnn-studio.desktop, once installed
+    from PySide6.QtGui import QIcon
+
+    from core.paths import RESOURCES
+
+    app.setWindowIcon(QIcon(str(RESOURCES / "icons" / "cnn-studio.svg")))
     window = MainWindow()
     install_exception_hook(window)
     report = os.environ.get(STARTUP_REPORT_ENV)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths
-from PySide6.QtWidgets import QMessageBox
 
 from gui.files import ask_open, ask_save
 
@@ -52,11 +51,3 @@ class FileMenu:
         path = ask_save(self, title, name, "Keras models (*.keras)", ".keras")
         if path:
             self.request_save.emit(path)
-
-    def show_about(self):
-        QMessageBox.about(
-            self, "About CNN Studio",
-            "<b>CNN Studio</b><p>Train classic image classifiers, read them layer by layer, "
-            "and watch them read your handwriting.</p><p>MNIST: LeCun, Cortes &amp; Burges, "
-            "CC BY-SA 3.0.</p>",
-        )

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QStandardPaths, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QStackedWidget, QTabWidget
 
 from core.models.registry import get_arch
+from gui import session
 from gui.panels.canvas_panel import CanvasPanel
 from gui.workers.collector import UiThreadCollector, freeze_long_lived_objects
 from gui.commands import make_action, scrolling, warn
@@ -19,6 +20,9 @@ from gui.workers.engine import Engine
 from gui.tabs.evaluation_view import EvaluationView
 from gui.tabs.explain_view import ActivationsView, Explainer
 from gui.file_menu import FileMenu
+from gui.help_menu import HelpMenu
+from gui.models_menu import ModelsMenu
+from gui.view_menu import ViewMenu
 from gui.tabs.library_view import LibraryView
 from gui.tabs.plots import TrainingPlots
 from gui.tabs.scrubber import EpochScrubber, curves_page
@@ -29,14 +33,14 @@ from gui.panels.training_panel import TrainingPanel
 ENGINE_START_FALLBACK_MS = 1000
 
 
-class MainWindow(FileMenu, QMainWindow):
+class MainWindow(FileMenu, HelpMenu, ModelsMenu, ViewMenu, QMainWindow):
     """The studio's window.
 
     Args:
         start_engine: load TensorFlow in the background right away (tests may defer it).
     """
 
-    _engine_start = Signal()
+    _engine_start = Signal(str)  # the model the canvas opens with ("": the bundled one)
     request_export = Signal(str, str, str)  # source model file, destination, format
     request_load = Signal(str)
     request_save = Signal(str)
@@ -59,6 +63,7 @@ class MainWindow(FileMenu, QMainWindow):
         self._connect()
         self.summary_view.follow(self.settings)
         self.library.set_folder(self.library_dir())
+        self._remembered_model = session.restore(self)
         self._engine_started = False
         self._painted = False
         self._start_engine_after_paint = False
@@ -84,7 +89,12 @@ class MainWindow(FileMenu, QMainWindow):
             return
         self._engine_started = True
         self.statusBar().showMessage("Loading TensorFlow in the background…")
-        self._engine_start.emit()
+        model = self._remembered_model
+        if session.model_is_gone(model):  # said once the bundled model is in use
+            self._gone_model_note = (f"The last model, {model}, is no longer there: the canvas uses the "
+                                     "bundled LeNet-5.")
+            model = ""
+        self._engine_start.emit(model)
 
     def show_plots(self) -> None:
         """Replaces the plots' placeholder by the figure, and shows it."""
@@ -109,7 +119,7 @@ class MainWindow(FileMenu, QMainWindow):
         self.plots_page = QStackedWidget()
         placeholder = QLabel("Preparing the plots…")
         placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        placeholder.setStyleSheet("color: #888;")
+        placeholder.setStyleSheet("color: #888;")  # readable on light and dark
         self.plots_page.addWidget(placeholder)
         self.plots_page.addWidget(self.plots)
         self.scrubber = EpochScrubber()
@@ -184,7 +194,8 @@ class MainWindow(FileMenu, QMainWindow):
             make_action(self, "&Compare selected runs", "Ctrl+Shift+C", self.compare_selected,
                         "Overlay the curves of the runs selected in the library.")])
         menu("&Canvas", self.canvas_panel.actions_for_menu)
-        menu("&Help", [make_action(self, "&About", None, self.show_about, "About CNN Studio.")])
+        self.view_menu(self.menuBar())
+        menu("&Help", self.help_actions())
 
     def _connect(self):
         engine, training, canvas_panel = self.engine, self.training, self.canvas_panel
@@ -322,6 +333,9 @@ class MainWindow(FileMenu, QMainWindow):
         self.save_action.setEnabled(True)
         if info["source"] == "file":
             self.statusBar().showMessage(f"Loaded {Path(info['path']).name}: the canvas uses it.", 6000)
+        elif info["source"] == "bundled" and getattr(self, "_gone_model_note", ""):
+            self.statusBar().showMessage(self._gone_model_note, 15000)
+            self._gone_model_note = ""
         self.canvas_panel.set_model(info)
 
     def _on_model_failed(self, message: str):
@@ -349,47 +363,6 @@ class MainWindow(FileMenu, QMainWindow):
                                        "accuracy is measured at the end of every run).")
         else:
             self.evaluation.start(self.model_info.get("description", ""))
-
-    # ----------------------------------------------------------------- library
-    def library_dir(self) -> str:
-        """The model library: ``library`` in the app's data folder (QStandardPaths), or
-        ``$CNN_STUDIO_LIBRARY`` (see core.storage.library)."""
-        from core.paths import library_dir
-
-        base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
-        return str(library_dir(base or None))
-
-    def show_library(self) -> None:
-        self.library.refresh()
-        self.tabs.setCurrentWidget(self.library)
-        self.library.table.setFocus()
-
-    def _use_library_model(self, path: str) -> None:
-        if self.model_info and self.model_info.get("path") == path:
-            return
-        if self.is_training:
-            self.statusBar().showMessage("Training is running: the canvas follows the training; pick a "
-                                         "model when it has finished.", 8000)
-            return
-        self.statusBar().showMessage(f"Loading {Path(path).name} for the canvas…")
-        self.request_load.emit(path)
-
-    def compare_selected(self) -> None:
-        """Models ▸ Compare selected runs (Ctrl+Shift+C): says what to do with fewer than two."""
-        if len([e for e in self.library.selected_entries() if e.readable]) < 2:
-            self.show_library()
-            self.statusBar().showMessage("Select two or more runs in the Models tab (Ctrl+click or "
-                                         "Shift+click), then compare them.", 8000)
-            return
-        self.library.compare_selected()
-
-    def compare_runs(self, paths: list) -> None:
-        entries = [e for e in (self.library.entry_for(p) for p in paths) if e is not None and e.readable]
-        if len(entries) < 2:
-            self.statusBar().showMessage("Select two or more readable runs to compare.", 8000)
-            return
-        self.compare.show_runs(entries)
-        self.tabs.setCurrentWidget(self.compare)
 
     def _on_saved(self, path: str, which: str = "") -> None:
         self.statusBar().showMessage(f"Saved {which} to {path}" if which else f"Model saved to {path}", 8000)
@@ -444,5 +417,7 @@ class MainWindow(FileMenu, QMainWindow):
         self.statusBar().clearMessage()  # and its timer: nothing of the window keeps ticking
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._shut_down:
+            session.save(self)
         self.shutdown()
         event.accept()

@@ -4,7 +4,9 @@ import os
 import sys
 from pathlib import Path
 
-os.environ["QT_QPA_PLATFORM"] = "offscreen"
+# Headless, on a screen of a usual desktop's size (offscreen's own is 800×600, smaller
+# than the window: Qt then shrinks what a window restores of its size).
+os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={Path(__file__).resolve().parent / 'offscreen-screen.json'}"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 # Runs the tests train (in the window and on the command line, also in child processes)
@@ -35,6 +37,13 @@ def no_network(monkeypatch):
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+@pytest.fixture(autouse=True)
+def own_window_settings(monkeypatch, tmp_path_factory):
+    """Every test's windows remember their session in a file of the test's own, never
+    the user's settings (nor another test's)."""
+    monkeypatch.setenv("CNN_STUDIO_SETTINGS", str(tmp_path_factory.mktemp("settings") / "cnn-studio.ini"))
 
 
 @pytest.fixture(scope="session")

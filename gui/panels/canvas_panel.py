@@ -93,7 +93,7 @@ class CanvasPanel(QGroupBox):
         self.my_digits = MyDigitsRow()
         self.model_label = QLabel("No model yet: train one, or open a .keras file (Ctrl+O).")
         self.model_label.setWordWrap(True)
-        self.model_label.setStyleSheet("color: #555;")
+        self.model_label.setStyleSheet("color: #888;")  # readable on light and dark
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.canvas, 0, Qt.AlignmentFlag.AlignHCenter)

@@ -44,7 +44,7 @@ class MyDigitsRow(QWidget):
         self.teach_button.clicked.connect(self.teach_requested)
         self.counts_label = QLabel("")
         self.counts_label.setWordWrap(True)
-        self.counts_label.setStyleSheet("color: #555;")
+        self.counts_label.setStyleSheet("color: #888;")  # readable on light and dark
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 ACCENT = QColor(33, 113, 181)
@@ -52,7 +52,9 @@ class ProbabilityBars(QWidget):
             text_rect = QRectF(0, top, label_w - 6, row_h)
             painter.drawText(text_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                              metrics.elidedText(name, Qt.TextElideMode.ElideRight, label_w - 6))
-            painter.fillRect(QRectF(label_w, top + row_h * 0.2, bar_w, row_h * 0.6), QColor(235, 235, 235))
+            # The bar's empty track: a shade of the theme (light grey, or dark grey in the dark).
+            painter.fillRect(QRectF(label_w, top + row_h * 0.2, bar_w, row_h * 0.6),
+                             self.palette().color(QPalette.ColorRole.Midlight))
             if self.probabilities is None or i >= len(self.probabilities):
                 continue
             p = float(self.probabilities[i])

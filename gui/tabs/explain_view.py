@@ -27,7 +27,7 @@ class ActivationsView(QWidget):
         self.image.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.message = QLabel("Draw a digit on the canvas to see what each filter of a layer responds to.")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #555;")
+        self.message.setStyleSheet("color: #888;")  # readable on light and dark
         top = QHBoxLayout()
         top.addWidget(QLabel("Layer:"))
         top.addWidget(self.layer, 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
     QScrollArea, QSpinBox, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
@@ -102,7 +102,7 @@ class NetworkDiagram(QWidget):
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                              painter.fontMetrics().elidedText(detail, Qt.TextElideMode.ElideRight,
                                                               int(self.BOX_W - 16)))
-            painter.setPen(QColor("#555555"))
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))  # grey in either theme
             painter.drawText(QRectF(x + self.BOX_W + 10, y, 150, self.BOX_H),
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, shape)
             if i + 1 < len(self.items):

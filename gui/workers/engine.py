@@ -75,8 +75,10 @@ class Engine(QObject):
         """Called from the UI thread: older queued predictions can be skipped."""
         self._latest_prediction = request_id
 
-    @Slot()
-    def start(self):
+    @Slot(str)
+    def start(self, model_path: str = ""):
+        """Loads TensorFlow, then ``model_path`` for the canvas (the bundled model when it
+        is "" or cannot be used)."""
         pin_python_thread_state()
         from core.runtime.device import describe_device
 
@@ -92,6 +94,8 @@ class Engine(QObject):
             self.devices.emit(list_devices())
         except Exception:  # the device list stays as it was; the window works on
             log.exception("Listing the devices failed")
+        if model_path and self._predictor is None and Path(model_path).is_file():
+            self._load(Path(model_path), source="file")
         if BUNDLED_MODEL.is_file() and self._predictor is None:
             self._load(BUNDLED_MODEL, source="bundled")
 

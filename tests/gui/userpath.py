@@ -39,14 +39,15 @@ def click_button(qtbot, root: QWidget, text: str) -> QAbstractButton:
 
 
 def menu_action(window, path: str) -> QAction:
-    """The menu item at ``path``, e.g. "Train > Start"."""
-    menu_title, item = [plain(p) for p in path.split(">")]
-    for top in window.menuBar().actions():
-        if plain(top.text()) == menu_title:
-            for action in top.menu().actions():
-                if plain(action.text()) == item:
-                    return action
-    raise AssertionError(f"no menu item {path!r}")
+    """The menu item at ``path``, e.g. "Train > Start" or "View > Theme > Dark"."""
+    names = [plain(p) for p in path.split(">")]
+    actions = window.menuBar().actions()
+    for name in names:
+        action = next((a for a in actions if plain(a.text()) == name), None)
+        if action is None:
+            raise AssertionError(f"no menu item {path!r}")
+        actions = action.menu().actions() if action.menu() is not None else []
+    return action
 
 
 def trigger(window, path: str) -> None:
@@ -136,7 +137,8 @@ def key(qtbot, widget: QWidget, sequence: str) -> None:
         modifiers |= {"Ctrl": Qt.KeyboardModifier.ControlModifier, "Shift": Qt.KeyboardModifier.ShiftModifier,
                       "Alt": Qt.KeyboardModifier.AltModifier}[m]
     keys = {"Enter": Qt.Key.Key_Return, "Esc": Qt.Key.Key_Escape, "Delete": Qt.Key.Key_Delete,
-            "F2": Qt.Key.Key_F2, "F5": Qt.Key.Key_F5, "[": Qt.Key.Key_BracketLeft, "]": Qt.Key.Key_BracketRight}
+            "F2": Qt.Key.Key_F2, "F5": Qt.Key.Key_F5, "[": Qt.Key.Key_BracketLeft, "]": Qt.Key.Key_BracketRight,
+            "/": Qt.Key.Key_Slash}
     code = keys.get(name) or getattr(Qt.Key, f"Key_{name.upper()}")
     top = widget.window()
     if QApplication.activeWindow() is not top:  # shortcuts go to the active window, as on a desktop
