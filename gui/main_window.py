@@ -417,7 +417,8 @@ class MainWindow(FileMenu, HelpMenu, ModelsMenu, ViewMenu, QMainWindow):
         self.statusBar().clearMessage()  # and its timer: nothing of the window keeps ticking
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self._shut_down:
-            session.save(self)
+        saved = self._shut_down
         self.shutdown()
+        if not saved:  # after the shutdown: a run stopped by it is in the library by now
+            session.save(self)
         event.accept()

@@ -100,7 +100,9 @@ def save(window) -> None:
         settings.setValue("panel/fields", json.dumps({k: v for k, v in values.items() if v is not None}))
         settings.setValue("panel/more", panel.advanced.isVisible())
         info = window.model_info or {}
-        path = info.get("path") if info.get("source") == "file" else ""
+        # The canvas's model: the file it reads with (opened, or a finished run's), else the
+        # last run trained here (one stopped by closing the window is saved by now).
+        path = info.get("path") if info.get("source") == "file" else window.training.saved_run() or ""
         settings.setValue("canvas/model", path or "")
         settings.setValue("canvas/pen", window.pen_width.value())
         settings.setValue("view/theme", window.theme)

@@ -67,6 +67,7 @@ class TrainingPanel(DatasetActions, QGroupBox):
         self.worker: TrainingWorker | ProcessTrainingWorker | None = None
         self.train_thread: QThread | None = None
         self.last_result: dict | None = None
+        self._saved_run: str | None = None
         self._pending_start = None
         self._start_check_request = -1
         self._train_started = 0.0
@@ -413,6 +414,7 @@ class TrainingPanel(DatasetActions, QGroupBox):
 
     def _on_thread_finished(self):
         thread, worker = self.train_thread, self.worker
+        self._saved_run = getattr(worker, "saved_to", None) or self._saved_run
         self.train_thread = None
         self.worker = None
         if thread is not None:
@@ -434,6 +436,11 @@ class TrainingPanel(DatasetActions, QGroupBox):
             self.download_dialog.stop()
         if self.worker is not None:
             self.worker.abort()
+
+    def saved_run(self) -> str | None:
+        """The library file of the last run trained here (one that the window's closing
+        stopped too, whose result is never shown)."""
+        return getattr(self.worker, "saved_to", None) or self._saved_run
 
     def running_jobs(self) -> list[tuple[str, object]]:
         """This panel's worker threads, named: the training's and a download's."""

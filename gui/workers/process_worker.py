@@ -76,6 +76,10 @@ def train_arguments(config: TrainConfig, save_to: str | None) -> list[str]:
 class ProcessTrainingWorker(QObject):
     """Runs one training session in a child process; lives in a ``QThread``."""
 
+    #: The library file the run was saved as, once saved (a plain value, set in the
+    #: worker's thread: the window reads it after the thread has ended).
+    saved_to: str | None = None
+
     status = Signal(str)
     started_on = Signal(dict)  # strategy, replicas, learning_rate, chief, worker
     progress = Signal(dict)
@@ -195,6 +199,7 @@ class ProcessTrainingWorker(QObject):
             if not result.get("chief"):
                 result["save_error"] = None
             if result.get("saved_to"):
+                self.saved_to = result["saved_to"]
                 self.model_saved.emit(result["saved_to"])
             self.returned.emit(result)
         else:

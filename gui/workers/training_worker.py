@@ -22,6 +22,10 @@ log = logging.getLogger("cnn_studio")
 class TrainingWorker(QObject):
     """Runs one training session in the thread it is moved to."""
 
+    #: The library file the run was saved as, once saved (a plain value, set in the
+    #: worker's thread: the window reads it after the thread has ended).
+    saved_to: str | None = None
+
     status = Signal(str)
     started_on = Signal(dict)  # strategy, replicas, learning_rate, chief, worker
     progress = Signal(dict)  # see core.training.loop.train_model's on_batch
@@ -134,13 +138,16 @@ class TrainingWorker(QObject):
             should_abort=self._abort.is_set, on_start=self.started_on.emit,
         )
         if self._abort.is_set():  # the window is closing: what was trained is kept all the same
-            finish_run(result, class_names, self.library_folder, library=bool(self.library_folder), lock=graph_lock)
+            run = finish_run(result, class_names, self.library_folder, library=bool(self.library_folder),
+                             lock=graph_lock)
+            self.saved_to = run.library_path  # read by the closing window (no signal is handled then)
             return
         summary = result.summary_dict()
         if self.library_folder:
             self.status.emit("Saving the model in the library…")
         run = finish_run(result, class_names, self.library_folder, library=bool(self.library_folder),
                          lock=graph_lock)
+        self.saved_to = run.library_path
         summary.update(metadata=run.metadata, kept=run.kept, saved_to=run.library_path, save_error=run.library_error,
                        checkpoint_error=result.checkpoint_error,
                        checkpoint=config.checkpoint if config.checkpoint and Path(config.checkpoint).exists() else None)

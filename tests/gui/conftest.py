@@ -2,6 +2,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.gui.userpath import open_window
+
 
 #: The test images a short run from the window is measured on (the window's own runs
 #: use all 10,000 of MNIST, which takes longer than the run itself in these tests).
@@ -38,12 +40,7 @@ def window(qtbot, tmp_path, monkeypatch):
 
     monkeypatch.setattr(MainWindow, "checkpoints_dir", lambda self: str(tmp_path / "checkpoints"))
     monkeypatch.setenv("CNN_STUDIO_LIBRARY", str(tmp_path / "library"))
-    w = MainWindow(start_engine=False)
-    qtbot.addWidget(w)
-    # Engine signals come from another thread: wait on the window's state, not on them.
-    w.start_engine()
-    qtbot.waitUntil(lambda: w.model_info is not None, timeout=60_000)
-    w.show()
+    w = open_window(qtbot)
     yield w
     w.close()
     assert not w.engine_thread.isRunning()

@@ -2,7 +2,8 @@
 
 from PySide6.QtWidgets import QApplication
 
-from tests.gui.userpath import button, choose, click, field, key, menu_action, open_tab, trigger, type_into
+from tests.gui.userpath import (button, choose, click, field, key, menu_action, open_tab, open_window, trigger,
+                                type_into)
 
 
 def shown_dialog(kind):
@@ -41,18 +42,6 @@ def test_help_lists_every_shortcut_and_searches_them(window, qtbot):
     assert not dialog.isVisible()
 
 
-def reopen(qtbot):
-    """A new window, as the next start of the program opens it."""
-    from gui.main_window import MainWindow
-
-    again = MainWindow(start_engine=False)
-    qtbot.addWidget(again)
-    again.start_engine()
-    qtbot.waitUntil(lambda: again.model_info is not None, timeout=60_000)
-    again.show()
-    return again
-
-
 def test_the_next_start_remembers_the_session(window, qtbot, dialogs, tmp_path, bundled_model_path):
     import shutil
 
@@ -77,7 +66,7 @@ def test_the_next_start_remembers_the_session(window, qtbot, dialogs, tmp_path, 
     key(qtbot, window, "Ctrl+Q")
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=10_000)
 
-    again = reopen(qtbot)
+    again = open_window(qtbot)
     assert again.model_info["path"] == str(mine) and again.model_info["source"] == "file"
     fields = again.settings
     assert field(fields, "Architecture").currentText() == "ResNet-18"
@@ -92,7 +81,7 @@ def test_the_next_start_remembers_the_session(window, qtbot, dialogs, tmp_path, 
     mine.unlink()  # the remembered model is gone: the bundled one, with a word
     key(qtbot, again, "Ctrl+Q")
     qtbot.waitUntil(lambda: not again.isVisible(), timeout=10_000)
-    third = reopen(qtbot)
+    third = open_window(qtbot)
     assert third.model_info["source"] == "bundled"
     assert f"The last model, {mine}, is no longer there" in third.statusBar().currentMessage()
     third.close()
@@ -105,7 +94,7 @@ def test_a_damaged_settings_file_is_skipped_with_a_log_line(qtbot, tmp_path, mon
     with open(path, "w") as f:
         f.write("[General]\nversion=1\npanel\\fields={not json\ncanvas\\pen=thick\nwindow\\geometry=7\n")
     with caplog.at_level("WARNING", logger="cnn_studio"):
-        window = reopen(qtbot)
+        window = open_window(qtbot)
     logged = " ".join(r.getMessage() for r in caplog.records)
     assert "Could not restore the settings" in logged and "the pen width" in logged
     assert "the window's size" in logged
@@ -116,7 +105,7 @@ def test_a_damaged_settings_file_is_skipped_with_a_log_line(qtbot, tmp_path, mon
         f.write("[General]\nversion=99\n")  # another version's file
     caplog.clear()
     with caplog.at_level("WARNING", logger="cnn_studio"):
-        window = reopen(qtbot)
+        window = open_window(qtbot)
     assert "not this version's" in caplog.text
     window.close()
 
@@ -143,7 +132,7 @@ def test_view_theme_switches_widgets_and_plots_and_is_remembered(window, qtbot):
         key(qtbot, window, "Ctrl+Q")
         qtbot.waitUntil(lambda: not window.isVisible(), timeout=10_000)
 
-        again = reopen(qtbot)  # remembered
+        again = open_window(qtbot)  # remembered
         assert again.theme == "dark" and menu_action(again, "View > Theme > Dark").isChecked()
         assert lightness(again.plots.figure.get_facecolor()) < 0.25
         trigger(again, "View > Theme > Light")

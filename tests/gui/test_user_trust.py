@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QProgressDialog
 
 from core.storage.library import list_models
 from tests.gui.userpath import (button, choose, click_button, click_row, draw_digit_on, draw_strokes, field, key,
-                                open_tab, quick_settings, type_into)
+                                open_tab, open_window, quick_settings, type_into)
 
 
 def sweep_dialog(qtbot, window):
@@ -261,6 +261,9 @@ def test_closing_mid_training_keeps_what_was_trained(window, qtbot):
     runs = list_models(folder)
     assert len(runs) == before + 1 and runs[0].metadata["epochs_completed"] >= 1
     assert runs[0].metadata["test_accuracy"] is None  # not measured: the window was closing
+    again = open_window(qtbot)  # the next start: the canvas reads with that run
+    assert again.model_info["path"] == str(runs[0].path) and again.model_info["source"] == "file"
+    again.close()
 
 
 def test_a_failed_sweep_and_a_failed_download_are_told_as_such(window, qtbot, monkeypatch, tmp_path):

@@ -226,3 +226,17 @@ def draw_strokes(canvas, strokes, steps=8):
 
 def draw_digit_on(canvas, digit):
     draw_strokes(canvas, DIGIT_STROKES[digit])
+
+
+def open_window(qtbot):
+    """A main window as the program opens it: TensorFlow loaded (in the engine thread) and
+    a model ready for the canvas, shown."""
+    from gui.main_window import MainWindow
+
+    window = MainWindow(start_engine=False)
+    qtbot.addWidget(window)
+    # Engine signals come from another thread: wait on the window's state, not on them.
+    window.start_engine()
+    qtbot.waitUntil(lambda: window.model_info is not None, timeout=60_000)
+    window.show()
+    return window
