@@ -1,5 +1,7 @@
 """Help ▸ Keyboard shortcuts: every shortcut of the window in one searchable list, read
-from the window's actions themselves (so the list cannot drift from what the keys do)."""
+from the window's actions themselves (so the list cannot drift from what the keys do),
+buttons' own keys, and the keys a widget handles while it has the focus (its class's
+``FOCUS_KEYS``, written beside the code that handles them)."""
 
 from __future__ import annotations
 
@@ -59,6 +61,11 @@ def window_shortcuts(window) -> list[Shortcut]:
         if not key.isEmpty() and button.text():
             row = Shortcut(_plain(button.text()), key.toString(QKeySequence.SequenceFormat.NativeText),
                            _where(button, window), button.toolTip())
+            found[(row.action, row.keys, row.where)] = row
+    for widget in window.findChildren(QWidget):  # keys a widget handles while it has the focus
+        for keys, name, tip in getattr(type(widget), "FOCUS_KEYS", ()):
+            where = _where(widget, window)
+            row = Shortcut(name, keys, getattr(type(widget), "FOCUS_PLACE", where) if where == "Window" else where, tip)
             found[(row.action, row.keys, row.where)] = row
     return sorted(found.values(), key=lambda r: (r.where, r.action))
 

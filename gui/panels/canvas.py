@@ -250,6 +250,10 @@ class DrawingCanvas(QWidget):
         self._last = None
         self._stroke_to(point)
 
+    #: For Help ▸ Keyboard shortcuts: (keys, action, what it does), with the canvas in focus.
+    FOCUS_PLACE = "Canvas"
+    FOCUS_KEYS = (("0 … 9", "This is a …", "Say which digit the drawing is (My digits), with the canvas in focus."),)
+
     def keyPressEvent(self, event) -> None:
         text = event.text()
         if not self.photo_mode and len(text) == 1 and text.isdigit() and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:

@@ -268,6 +268,10 @@ class SettingsPanel(SettingsDefaults, SettingsChecks, QWidget):
         self._update_enabled()
         self.check()
 
+    #: For Help ▸ Keyboard shortcuts: (keys, action, what it does), in a settings field.
+    FOCUS_PLACE = "Training settings"
+    FOCUS_KEYS = (("Return", "Start training", "Start training, from any field of the training settings."),)
+
     def keyPressEvent(self, event) -> None:
         # Fields pass Enter on (QLineEdit, QSpinBox and QComboBox ignore it), as in a dialog.
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not self._locked:

@@ -38,6 +38,11 @@ class ModelTable(QTableView):
 
     key_pressed = Signal(int)
     KEYS = (Qt.Key.Key_Delete, Qt.Key.Key_F2, Qt.Key.Key_Return, Qt.Key.Key_Enter)
+    #: What these keys do, for Help ▸ Keyboard shortcuts: (keys, action, what it does).
+    FOCUS_KEYS = (("Del", "Delete runs", "Delete the selected runs (after asking), in the Models tab's table."),
+                  ("F2", "Rename run", "Rename the selected run, in the Models tab's table."),
+                  ("Return", "Use or compare runs",
+                   "Use the selected run on the canvas; with several selected, compare them."))
 
     def event(self, event) -> bool:
         if event.type() == QEvent.Type.ShortcutOverride and event.key() in self.KEYS:

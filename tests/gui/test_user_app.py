@@ -26,6 +26,9 @@ def test_help_lists_every_shortcut_and_searches_them(window, qtbot):
     assert rows[("Keyboard shortcuts", "Help menu")] == "Ctrl+/"
     assert rows[("Redo", "Canvas menu")] == "Ctrl+Shift+Z, Ctrl+Y"
     assert any(where == "Models tab" and keys == "F5" for (_, where), keys in rows.items())
+    # Keys a widget handles while it has the focus are listed too.
+    assert rows[("Rename run", "Models tab")] == "F2" and rows[("Start training", "Training settings")] == "Return"
+    assert rows[("This is a …", "Canvas")] == "0 … 9"
     assert dialog.count.text() == f"{len(dialog.rows)} shortcuts"
 
     type_into(qtbot, dialog.search, "pen")  # by name
