@@ -96,8 +96,13 @@ def cmd_evaluate(args) -> int:
     print(f"{dataset} test set, {scores['count']} images: accuracy {100 * scores['accuracy']:.2f}%, "
           f"loss {scores['loss']:.4f}")
     names = loaded.class_names
-    print("Per-class accuracy: " + "  ".join(
-        f"{n}: {100 * a:.1f}%" for n, a in zip(names, scores["per_class_accuracy"]) if a is not None))
+    macro = scores["macro"]
+    rows = [*zip(names, scores["precision"], scores["recall"], scores["f1"]),
+            ("macro avg", macro["precision"], macro["recall"], macro["f1"])]
+    print(f"{'class':>12} {'precision':>9} {'recall':>7} {'F1':>7}")
+    for name, *values in rows:  # "–": undefined (a class never predicted has no precision)
+        print(f"{name:>12} " + " ".join(f"{'–' if v is None else f'{100 * v:.1f}%':>{w}}"
+                                        for v, w in zip(values, (9, 7, 7))))
     print("Confusion matrix (rows: true class, columns: predicted):")
     for name, row in zip(names, scores["confusion_matrix"]):
         print(f"{name:>12} " + " ".join(f"{v:5d}" for v in row))

@@ -156,6 +156,13 @@ def test_evaluate_json(bundled_model_path):
     matrix = np.array(data["confusion_matrix"])
     assert matrix.shape == (10, 10) and matrix.sum() == 10000
     assert len(data["per_class_accuracy"]) == 10 and data["loss"] > 0
+    # Precision, recall and F1 per class, and their macro averages (issue 28, item 3).
+    assert all(len(data[k]) == 10 and all(0.97 <= v <= 1 for v in data[k]) for k in ("precision", "recall", "f1"))
+    assert data["recall"] == data["per_class_accuracy"]
+    assert data["precision"][0] == matrix[0, 0] / matrix[:, 0].sum()
+    assert abs(data["macro"]["f1"] - np.mean(data["f1"])) < 1e-12 and data["macro"]["precision"] >= 0.985
+    text = run_main("evaluate", "--model", str(bundled_model_path)).stdout
+    assert "precision  recall      F1" in text and "macro avg" in text
 
 
 def test_summary_forms_options_and_macs():

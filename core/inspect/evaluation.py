@@ -12,6 +12,60 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, classes: int) -> np
     return matrix
 
 
+def class_scores(matrix) -> dict:
+    """Per-class ``precision``, ``recall`` and ``f1`` from a confusion matrix (row = true
+    class), each a list with None where it is undefined (a class never predicted has no
+    precision, one absent from the test set no recall), and ``macro``: their means over
+    the classes where they are defined."""
+    matrix = np.asarray(matrix, dtype=np.float64)
+    right = np.diag(matrix)
+    predicted, actual = matrix.sum(axis=0), matrix.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = np.where(predicted > 0, right / predicted, np.nan)
+        recall = np.where(actual > 0, right / actual, np.nan)
+        # 2TP / (2TP + FP + FN): 0 for a class that occurs but is never found, even when it
+        # is never predicted (no precision); undefined only for one that neither occurs nor is predicted.
+        f1 = np.where(predicted + actual > 0, 2 * right / (predicted + actual), np.nan)
+
+    def listed(values):
+        return [None if np.isnan(v) else float(v) for v in values]
+
+    def mean(values):
+        defined = values[~np.isnan(values)]
+        return float(defined.mean()) if defined.size else None
+
+    return {"precision": listed(precision), "recall": listed(recall), "f1": listed(f1),
+            "macro": {"precision": mean(precision), "recall": mean(recall), "f1": mean(f1)}}
+
+
+def evaluation_rows(result: dict, class_names) -> list[list]:
+    """An evaluation as the rows of a table (CSV): a header, one row per class (its test
+    images, precision, recall, F1), the macro averages and the accuracy."""
+    def cell(value):
+        return "" if value is None else f"{value:.4f}"
+
+    totals = np.asarray(result["confusion_matrix"]).sum(axis=1)
+    rows = [["class", "test images", "precision", "recall", "f1"]]
+    for i, name in enumerate(class_names):
+        rows.append([name, int(totals[i]), cell(result["precision"][i]), cell(result["recall"][i]),
+                     cell(result["f1"][i])])
+    macro = result["macro"]
+    rows.append(["macro average", int(totals.sum()), cell(macro["precision"]), cell(macro["recall"]),
+                 cell(macro["f1"])])
+    rows.append(["accuracy", result["count"], "", cell(result["accuracy"]), ""])
+    return rows
+
+
+def evaluation_csv(result: dict, class_names) -> str:
+    """:func:`evaluation_rows` as CSV text."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(evaluation_rows(result, class_names))
+    return out.getvalue()
+
+
 def test_set(dataset: str, input_shape):
     """The dataset a model taking ``input_shape`` images is measured on (its test images
     are what counts): a folder of images is read at the model's size and colour, and its
@@ -41,8 +95,9 @@ def mismatch(input_shape, classes: int, data, dataset: str) -> str | None:
 
 def evaluate_classifier(model, x: np.ndarray, y: np.ndarray, batch_size: int = 256,
                         mistakes: int = 0, predictions: bool = False) -> dict:
-    """Returns ``accuracy``, ``loss``, ``per_class_accuracy``, ``confusion_matrix`` and
-    ``count``; with ``mistakes`` > 0 also ``mistakes``: the most confident wrong answers,
+    """Returns ``accuracy``, ``loss``, ``per_class_accuracy`` (the recall),
+    ``confusion_matrix``, ``count``, and ``precision``, ``recall``, ``f1`` and ``macro``
+    (see :func:`class_scores`); with ``mistakes`` > 0 also ``mistakes``: the most confident wrong answers,
     as ``index``, ``true``, ``predicted`` and ``confidence``, most confident first; with
     ``predictions`` also ``predicted``: every image's predicted class (a NumPy array).
 
@@ -69,6 +124,7 @@ def evaluate_classifier(model, x: np.ndarray, y: np.ndarray, batch_size: int = 2
         "per_class_accuracy": [None if np.isnan(v) else float(v) for v in per_class],
         "confusion_matrix": matrix.tolist(),
         "count": int(len(y)),
+        **class_scores(matrix),
     }
     if mistakes:
         wrong = np.nonzero(predicted != y)[0]

@@ -1,13 +1,18 @@
-"""The Evaluation tab: the canvas's model measured on its test set — accuracy, the
-confusion matrix, and the mistakes it is surest of."""
+"""The Evaluation tab: the canvas's model measured on its test set — accuracy, each class's
+precision, recall and F1 (exported as CSV), the confusion matrix, and the mistakes it is
+surest of."""
 
 from __future__ import annotations
+
+import html
 
 import numpy as np
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton, QVBoxLayout, QWidget
+
+from gui.files import ask_save
 
 MISTAKES_SHOWN = 24
 
@@ -31,6 +36,10 @@ class EvaluationView(QWidget):
         self.button = QPushButton("Evaluate on the test set")
         self.button.setToolTip("Measure the model the canvas uses on its dataset's test set (Ctrl+E).")
         self.button.clicked.connect(self.requested)
+        self.csv_button = QPushButton("Export CSV…")
+        self.csv_button.setToolTip("Save each class's precision, recall and F1 (and the averages) as a CSV file.")
+        self.csv_button.setEnabled(False)
+        self.csv_button.clicked.connect(self.ask_export_csv)
         self.spinner = QProgressBar()
         self.spinner.setRange(0, 0)
         self.spinner.setMaximumWidth(120)
@@ -44,10 +53,18 @@ class EvaluationView(QWidget):
         top.addWidget(self.button)
         top.addWidget(self.spinner)
         top.addStretch(1)
+        top.addWidget(self.csv_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.summary)
-        layout.addWidget(self.plot, 1)
+        self.classes = QLabel()  # each class's precision, recall and F1, beside the matrix
+        self.classes.setToolTip("Precision: of the images predicted as this class, the share that are. "
+                                "Recall: of this class's images, the share found. F1: their harmonic mean.")
+        self.classes.setAlignment(Qt.AlignmentFlag.AlignTop)
+        middle = QHBoxLayout()
+        middle.addWidget(self.classes)
+        middle.addWidget(self.plot, 1)
+        layout.addLayout(middle, 1)
         self.result: dict | None = None
         self.busy = False
         self._description = ""
@@ -83,12 +100,13 @@ class EvaluationView(QWidget):
         names = result["class_names"]
         per_class = result["per_class_accuracy"]
         worst = min((a, n) for a, n in zip(per_class, names) if a is not None)
-        classes = ", ".join(f"{n}: {100 * a:.1f}%" for n, a in zip(names, per_class) if a is not None)
+        self.csv_button.setEnabled(True)
         self.summary.setText(
             f"<b>{100 * result['accuracy']:.2f}%</b> of {result['count']:,} {result['dataset']} test images "
             f"right, loss {result['loss']:.4f}{' — ' + description if description else ''}. "
-            f"Hardest class: {worst[1]} ({100 * worst[0]:.1f}%).<br>Per class: {classes}.<br>"
+            f"Hardest class: {worst[1]} ({100 * worst[0]:.1f}%). {_macro_text(result['macro'])}<br>"
             "Click a cell of the confusion matrix to see its images.")
+        self.classes.setText(_class_table(result, names))
         self.figure.clear()
         grid = self.figure.add_gridspec(2, 1, height_ratios=[1.5, 1])
         ax = self.matrix_axes = self.figure.add_subplot(grid[0])
@@ -151,3 +169,44 @@ class EvaluationView(QWidget):
         self._draw_gallery(result["test_images"][shown], [f"#{i}" for i in shown], heading)
         self.plot.draw_idle()
         return len(found)
+
+    def ask_export_csv(self) -> None:
+        """Export CSV…: asks where, then saves the per-class scores."""
+        if self.result is not None:
+            path = ask_save(self, "Export the evaluation", "evaluation.csv", "CSV files (*.csv)", ".csv")
+            if path:
+                self.export_csv(path)
+
+    def export_csv(self, path: str) -> bool:
+        """Writes each class's precision, recall and F1 as CSV (atomically); says so when it
+        cannot."""
+        from core.atomic import write_text_atomically
+        from core.inspect.evaluation import evaluation_csv
+
+        try:
+            write_text_atomically(path, evaluation_csv(self.result, self.result["class_names"]))
+        except OSError as e:
+            QMessageBox.warning(self, "Could not export the evaluation", f"{path}: {e.strerror or e}. "
+                                "Choose another folder.")
+            return False
+        self.exported = path
+        return True
+
+
+def _percent(value) -> str:
+    return "–" if value is None else f"{100 * value:.1f}%"
+
+
+def _macro_text(macro: dict) -> str:
+    return (f"Averaged over the classes: precision {_percent(macro['precision'])}, recall "
+            f"{_percent(macro['recall'])}, F1 {_percent(macro['f1'])}.")
+
+
+def _class_table(result: dict, names) -> str:
+    """Precision, recall and F1 of each class, as a small HTML table (a class never
+    predicted has no precision: "–")."""
+    cells = "".join(f"<tr><td>{html.escape(str(n))}</td><td align='right'>{_percent(p)}</td>"
+                    f"<td align='right'>{_percent(r)}</td><td align='right'>{_percent(f)}</td></tr>"
+                    for n, p, r, f in zip(names, result["precision"], result["recall"], result["f1"]))
+    return ("<table cellspacing='0' cellpadding='2'><tr><th align='left'>class&nbsp;&nbsp;</th>"
+            "<th>&nbsp;precision</th><th>&nbsp;recall</th><th>&nbsp;F1</th></tr>" + cells + "</table>")

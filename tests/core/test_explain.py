@@ -60,3 +60,24 @@ def test_feature_maps_of_a_chosen_layer_as_a_grid(lenet):
     assert grid.dtype == np.uint8 and grid.shape[1] == columns * 22 - 2
     with pytest.raises(ValueError, match="no layer of feature maps named 'nope'"):
         feature_maps(lenet, model_input, "nope")
+
+
+def test_precision_recall_and_f1_of_each_class_and_their_macro_means():
+    from core.inspect.evaluation import class_scores, evaluation_rows
+
+    # rows: true class; columns: predicted. Class 2 is never predicted, class 3 never occurs.
+    matrix = [[8, 2, 0, 0],
+              [1, 4, 0, 0],
+              [1, 1, 0, 0],
+              [0, 0, 0, 0]]
+    scores = class_scores(matrix)
+    assert scores["precision"] == [0.8, 4 / 7, None, None]
+    assert scores["recall"] == [0.8, 0.8, 0.0, None]
+    assert scores["f1"][0] == pytest.approx(0.8) and scores["f1"][1] == pytest.approx(2 / 3)
+    assert scores["f1"][2] == 0.0 and scores["f1"][3] is None  # never found: 0; never there: undefined
+    assert scores["macro"]["precision"] == pytest.approx((0.8 + 4 / 7) / 2)
+    assert scores["macro"]["recall"] == pytest.approx(1.6 / 3)
+    rows = evaluation_rows({**scores, "confusion_matrix": matrix, "count": 17, "accuracy": 12 / 17}, "abcd")
+    assert rows[0] == ["class", "test images", "precision", "recall", "f1"]
+    assert rows[3] == ["c", 2, "", "0.0000", "0.0000"] and rows[-1] == ["accuracy", 17, "", "0.7059", ""]
+    assert rows[-2][0] == "macro average" and rows[-2][1] == 17

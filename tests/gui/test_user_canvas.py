@@ -150,8 +150,10 @@ def test_the_network_sees_the_drawing_upright_and_why_and_the_activations_follow
     qtbot.waitUntil(lambda: view.grid is None, timeout=5_000)
 
 
-def test_evaluate_with_ctrl_e_and_click_a_confusion(window, qtbot):
+def test_evaluate_with_ctrl_e_and_click_a_confusion(window, qtbot, dialogs, tmp_path):
     view = window.evaluation
+    open_tab(qtbot, window.tabs, "Evaluation")
+    assert not button(view, "Export CSV").isEnabled()  # nothing measured yet
     with qtbot.waitSignal(window.evaluation_shown, timeout=120_000) as shown:
         key(qtbot, window, "Ctrl+E")
         assert window.tabs.currentWidget() is view and view.spinner.isVisible()
@@ -163,6 +165,18 @@ def test_evaluate_with_ctrl_e_and_click_a_confusion(window, qtbot):
     matrix = np.array(result["confusion_matrix"])
     assert matrix.shape == (10, 10) and matrix.sum() == 10_000
     assert f"{100 * result['accuracy']:.2f}%" in view.summary.text()
+    # Each class's precision, recall and F1 beside the matrix, their means in the summary.
+    macro = result["macro"]
+    assert f"precision {100 * macro['precision']:.1f}%" in view.summary.text()
+    assert f"F1 {100 * macro['f1']:.1f}%" in view.summary.text()
+    assert "<th>&nbsp;precision</th>" in view.classes.text()
+    assert f"{100 * result['precision'][3]:.1f}%" in view.classes.text()
+    dialogs.save = str(tmp_path / "scores")
+    click_button(qtbot, view, "Export CSV")
+    lines = (tmp_path / "scores.csv").read_text().splitlines()
+    assert lines[0] == "class,test images,precision,recall,f1" and len(lines) == 1 + 10 + 2
+    assert lines[1].startswith(f"0,{matrix[0].sum()},{result['precision'][0]:.4f},")
+    assert lines[-1] == f"accuracy,10000,,{result['accuracy']:.4f},"
     assert len(view.figure.axes) == 1 + min(24, len(result["mistakes"]))
     # A click on a cell of the confusion matrix shows its test images.
     true, predicted = np.unravel_index(np.argmax(matrix - np.diag(np.diag(matrix))), matrix.shape)
