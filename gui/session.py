@@ -161,6 +161,9 @@ def _restore_panel(panel, settings: QSettings) -> None:
     for caption in order:
         if caption in fields:
             set_field(fields[caption], values[caption])
+    device = fields.get("Device")
+    if isinstance(device, QComboBox) and "Device" in values and device.currentText() != values["Device"]:
+        panel.want_device(str(values["Device"]))  # listed once TensorFlow has loaded
     panel.set_advanced_visible(str(settings.value("panel/more", "false")).lower() == "true")
     panel.check()
 

@@ -311,12 +311,13 @@ class SettingsPanel(SettingsDefaults, SettingsChecks, QWidget):
         and the mirrored strategy's list with the GPUs (else the CPU devices)."""
         self._device_names = [name for name, _ in devices]
         current = self.device.currentData()
+        wanted, self._wanted_device = getattr(self, "_wanted_device", None), None
         self.device.blockSignals(True)
         self.device.clear()
         for name, label in devices:
             self.device.addItem(label, name)
-        index = self.device.findData(current)
-        self.device.setCurrentIndex(max(0, index))
+        index = self.device.findText(wanted) if wanted else -1
+        self.device.setCurrentIndex(index if index >= 0 else max(0, self.device.findData(current)))
         self.device.blockSignals(False)
         ticked = set(self.ticked_devices())
         gpus = [(n, label) for n, label in devices if n.startswith("gpu")]
@@ -330,6 +331,11 @@ class SettingsPanel(SettingsDefaults, SettingsChecks, QWidget):
             self.devices.addItem(item)
         self.devices.blockSignals(False)
         self.check()
+
+    def want_device(self, label: str) -> None:
+        """Picks the device shown as ``label`` once the devices are known (the last
+        session's choice, restored before TensorFlow has listed them)."""
+        self._wanted_device = label
 
     def ticked_devices(self) -> list[str]:
         """The devices ticked for mirrored training (none: all of them)."""

@@ -59,6 +59,7 @@ def test_the_next_start_remembers_the_session(window, qtbot, dialogs, tmp_path, 
     type_into(qtbot, field(panel, "Learning rate"), "0.002")
     click(qtbot, button(panel, "More settings"))
     type_into(qtbot, field(panel, "Training images"), "2500")
+    choose(qtbot, field(panel, "Device"), "CPU")  # listed once TensorFlow has loaded
     key(qtbot, window, "]")  # a thicker pen
     pen = window.pen_width.value()
     open_tab(qtbot, window.tabs, "Layers")
@@ -75,6 +76,8 @@ def test_the_next_start_remembers_the_session(window, qtbot, dialogs, tmp_path, 
     assert field(fields, "Architecture").currentText() == "ResNet-18"
     assert [field(fields, c).text() for c in ("Epochs", "Learning rate", "Training images")] == ["7", "0.002", "2500"]
     assert fields.advanced.isVisible() and again.pen_width.value() == pen
+    qtbot.waitUntil(lambda: field(fields, "Device").count() >= 2, timeout=10_000)
+    assert field(fields, "Device").currentText() == "CPU"
     assert again.tabs.tabText(again.tabs.currentIndex()) == "Layers"
     assert (again.width(), again.height()) == (1320, 780) and again.centralWidget().sizes() == sizes
     # Reset to defaults still resets (and the model stays remembered for the next start).

@@ -223,8 +223,9 @@ def test_cifar10_from_the_keras_cache_trains_and_is_evaluated_with_its_class_nam
     assert result["dataset"] == "cifar10" and result["count"] == 40
     from core.data.datasets import CIFAR10_CLASS_NAMES
 
-    shown_names = [n for n in CIFAR10_CLASS_NAMES if f"{n}: " in window.evaluation.summary.text()]
-    assert len(shown_names) >= 5  # per-class results by name (the classes the 40 test images have)
+    shown_names = [n for n in CIFAR10_CLASS_NAMES if f"<td>{n}</td>" in window.evaluation.classes.text()]
+    assert len(shown_names) == 10  # per-class results by name (precision, recall and F1 of each)
+    assert "Hardest class: " in window.evaluation.summary.text()
 
 
 def test_train_add_image_folder_trains_on_ones_own_images(window, qtbot, dialogs, tmp_path):
