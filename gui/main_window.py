@@ -254,6 +254,7 @@ class MainWindow(FileMenu, HelpMenu, ModelsMenu, ViewMenu, QMainWindow):
         self.canvas_panel.train_requested.connect(lambda config: self.train(config, confirmed=True))
         self.evaluation.requested.connect(self.evaluate_model)
         self.settings.arch_changed.connect(self._on_arch_changed)
+        self.settings.preview_requested.connect(self.open_augmentation_preview)
 
     # ----------------------------------------------------------------- training
     @property
@@ -340,6 +341,18 @@ class MainWindow(FileMenu, HelpMenu, ModelsMenu, ViewMenu, QMainWindow):
 
     def _on_model_failed(self, message: str):
         self._warn("Could not use the model", message)
+
+    def open_augmentation_preview(self) -> None:
+        """More settings ▸ Preview…: the training images as the pipeline feeds them."""
+        from gui.dialogs.augment_preview import AugmentPreview
+
+        if getattr(self, "augment_preview", None) is None:
+            self.augment_preview = AugmentPreview(self.settings, self)
+            self.augment_preview.requested.connect(self.engine.preview_augmentation)
+            self.engine.augmentation_ready.connect(self.augment_preview.show_batch)
+            self.engine.augmentation_failed.connect(self.augment_preview.show_error)
+        self.augment_preview.show()
+        self.augment_preview.raise_()
 
     def open_sweep(self) -> None:
         """Train ▸ Sweep…: a dialog that sweeps settings starting from the panel's."""

@@ -126,3 +126,20 @@ def augmented_batches(x, y, batch_size: int, seed: int, photos: bool = False):
     ds = ds.map(transform, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return without_autotune(ds.prefetch(tf.data.AUTOTUNE))
 
+
+
+#: The training images a preview of the augmentation shows.
+PREVIEW_IMAGES = 24
+
+
+def preview_batch(x, y, count: int, seed: int, photos: bool = False):
+    """``count`` training images as training will feed them: the first batch of
+    :func:`augmented_batches` (the same pipeline, seeded alike) over the first ``count``
+    images. Returns ``(images, labels)``: float32 pixels 0-255 and class indices."""
+    import numpy as np
+
+    picked = np.arange(min(count, len(x)))  # (a streamed folder's images are read by index)
+    ds = augmented_batches(np.asarray(x[picked], np.float32), np.asarray(y)[picked], len(picked), seed,
+                           photos=photos)
+    images, labels = next(iter(ds))
+    return np.asarray(images), np.asarray(labels)

@@ -35,6 +35,7 @@ class SettingsPanel(SettingsDefaults, SettingsChecks, QWidget):
     validity_changed = Signal(bool)
     submitted = Signal()  # Enter pressed in a field: start training, as the default button would
     download_requested = Signal()  # the Download… button beside CIFAR-10 when it is missing
+    preview_requested = Signal()  # Preview… beside "Augment the images"
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -108,6 +109,15 @@ class SettingsPanel(SettingsDefaults, SettingsChecks, QWidget):
                                 "shifts (±5%), rotations (±5°) and zoom (±5%), so the model reads real "
                                 "drawings better. Colour photos: random crops (±4 px) and left-right "
                                 "flips. On by default for both.")
+        self.preview_button = QPushButton("Preview…")
+        self.preview_button.setToolTip("Preview augmentation: training images as the training pipeline will feed "
+                                       "them, with these settings.")
+        self.preview_button.clicked.connect(self.preview_requested)
+        augment_row = QWidget()
+        row = QHBoxLayout(augment_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.augment, 1)
+        row.addWidget(self.preview_button)
         self.deslant = QCheckBox("Deslant the digits")
         self.deslant.setToolTip("Shear every image upright by its moments before the network reads it, in training "
                                 "and on the canvas alike (a layer of the model): reads other people's slanted "
@@ -200,7 +210,7 @@ class SettingsPanel(SettingsDefaults, SettingsChecks, QWidget):
             ("recipe", "Recipe", self.recipe),
             ("momentum", "Mo&mentum", self.momentum), ("nesterov", "", self.nesterov),
             ("weight_decay", "&Weight decay", self.weight_decay), ("warmup", "&Warm-up", self.warmup),
-            ("augment", "", self.augment), ("deslant", "", self.deslant), ("keep_epochs", "", self.keep_epochs), ("early_stopping", "Early sto&p", self.early_stopping),
+            ("augment", "", augment_row), ("deslant", "", self.deslant), ("keep_epochs", "", self.keep_epochs), ("early_stopping", "Early sto&p", self.early_stopping),
             ("val_split", "&Validation", self.val_split), ("limit", "Training &images", self.limit),
             ("seed", "See&d", self.seed),
             ("device", "De&vice", self.device), ("strategy", "Strate&gy", self.strategy),

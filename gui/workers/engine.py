@@ -59,6 +59,8 @@ class Engine(QObject):
     # The epochs whose weights are kept, their size in bytes (a Python int: no 32-bit
     # overflow), and what was let go to stay within the cap ("" when nothing).
     epochs_kept = Signal(list, object, str)
+    augmentation_ready = Signal(int, object, object, list, bool)  # request id, images, labels, class names, augmented
+    augmentation_failed = Signal(int, str)
 
     def __init__(self):
         super().__init__()
@@ -124,6 +126,30 @@ class Engine(QObject):
         except Exception as e:
             log.exception("Building a summary failed")
             self.summary_failed.emit(request_id, f"Could not build {arch}: {type(e).__name__}: {e}")
+
+    @Slot(int, str, dict, int, bool)
+    def preview_augmentation(self, request_id: int, dataset: str, options: dict, seed: int, augment: bool):
+        """The first training images as training will feed them (More settings ▸ Preview
+        augmentation): through the training's own pipeline when ``augment``, else as read."""
+        pin_python_thread_state()
+        from core.data.augment import PREVIEW_IMAGES, preview_batch
+        from core.data.datasets import DatasetUnavailableError, load_dataset
+
+        try:
+            with building_graphs(timeout=1.0):
+                data = load_dataset(dataset, val_split=0.0, limit=PREVIEW_IMAGES, **options)
+                if augment:
+                    images, labels = preview_batch(data.x_train, data.y_train, PREVIEW_IMAGES, seed,
+                                                   photos=data.input_shape[-1] == 3)
+                else:
+                    picked = np.arange(min(PREVIEW_IMAGES, len(data.x_train)))
+                    images, labels = np.asarray(data.x_train[picked], np.float32), np.asarray(data.y_train)[picked]
+            self.augmentation_ready.emit(request_id, images, labels, list(data.info.class_names), augment)
+        except (GraphBusy, DatasetUnavailableError, ValueError) as e:
+            self.augmentation_failed.emit(request_id, str(e))
+        except Exception as e:
+            log.exception("Previewing the augmentation failed")
+            self.augmentation_failed.emit(request_id, f"Could not prepare the images: {type(e).__name__}: {e}")
 
     @Slot(dict)
     def use_snapshot(self, snapshot: dict):

@@ -173,3 +173,36 @@ def test_the_cifar_recipe_fills_in_the_tutorials_settings(window, qtbot):
     choose(qtbot, field(panel, "Recipe"), "CIFAR tutorial recipe")
     click_button(qtbot, panel, "Reset to defaults")
     assert panel.config().optimizer == "adam" and field(panel, "Recipe").currentIndex() == 0
+
+
+def test_preview_augmentation_shows_what_training_feeds(window, qtbot):
+    import numpy as np
+    from PySide6.QtWidgets import QApplication
+
+    from core.data.augment import PREVIEW_IMAGES, preview_batch
+    from core.data.datasets import load_dataset
+    from gui.dialogs.augment_preview import AugmentPreview
+
+    panel = window.settings
+    click(qtbot, button(panel, "More settings"))
+    assert panel.augment.isChecked()  # digits: on by default
+    type_into(qtbot, field(panel, "Seed"), "3")
+    click(qtbot, button(panel, "Preview"))
+    dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, AugmentPreview) and w.isVisible())
+    qtbot.waitUntil(lambda: dialog.images is not None, timeout=60_000)
+    data = load_dataset("mnist", val_split=0.0, limit=PREVIEW_IMAGES)
+    raw = data.x_train[:PREVIEW_IMAGES].astype(np.float32)
+    expected, labels = preview_batch(data.x_train, data.y_train, PREVIEW_IMAGES, seed=3)
+    assert np.array_equal(dialog.images, expected)  # the training pipeline itself, seeded alike
+    assert dialog.labels == [str(int(label)) for label in labels]
+    assert len(dialog.figure.axes) == PREVIEW_IMAGES and "seed 3" in dialog.note.text()
+    assert sum(not any(np.array_equal(image, r) for r in raw) for image in dialog.images) > 0  # transformed
+    first = dialog.images.copy()
+    click(qtbot, button(dialog, "Another batch"))
+    qtbot.waitUntil(lambda: "seed 4" in dialog.note.text(), timeout=60_000)
+    assert not np.array_equal(dialog.images, first)
+    click(qtbot, panel.augment)  # switched off: the preview follows, the images as read
+    qtbot.waitUntil(lambda: "Augmentation is off" in dialog.note.text(), timeout=60_000)
+    assert np.array_equal(dialog.images, raw)
+    click(qtbot, button(dialog, "Close"))
+    assert not dialog.isVisible()
