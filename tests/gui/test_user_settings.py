@@ -206,3 +206,29 @@ def test_preview_augmentation_shows_what_training_feeds(window, qtbot):
     assert np.array_equal(dialog.images, raw)
     click(qtbot, button(dialog, "Close"))
     assert not dialog.isVisible()
+
+
+def test_the_preview_during_training_waits_and_reads_a_folder_of_photos(window, qtbot, dialogs, tmp_path):
+    from PySide6.QtWidgets import QApplication
+
+    from gui.dialogs.augment_preview import AugmentPreview
+    from tests.folders import write_image_folder
+    from tests.gui.userpath import quick_settings
+
+    quick_settings(qtbot, window, epochs="3", images="3000", batch="32")
+    click_button(qtbot, window, "Start training")
+    qtbot.waitUntil(lambda: len(window.plots.train_x) >= 1, timeout=60_000)  # it trains
+    click(qtbot, button(window.settings, "Preview"))
+    dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, AugmentPreview) and w.isVisible())
+    qtbot.waitUntil(lambda: "busy training" in dialog.note.text(), timeout=30_000)
+    assert dialog.images is None
+    click_button(qtbot, window, "Stop")
+    qtbot.waitUntil(lambda: not window.is_training, timeout=60_000)
+
+    # A folder of colour photos: crops and flips, at the folder's size, with its class names.
+    dialogs.folder = str(write_image_folder(tmp_path / "shapes", per_class=12))
+    trigger(window, "Train > Add image folder")
+    qtbot.waitUntil(lambda: dialog.images is not None, timeout=60_000)  # the dataset changed: refreshed
+    assert dialog.images.shape == (24, 48, 48, 3) and "seed" in dialog.note.text()
+    assert set(dialog.labels) <= {"circle", "cross", "square"}
+    click(qtbot, button(dialog, "Close"))
