@@ -11,6 +11,7 @@ from cli.options import add_model_options, add_train_options, dataset_arg, parse
 
 def build_parser() -> argparse.ArgumentParser:
     from core.data.datasets import DATASETS
+    from core.inspect.heatmaps import METHODS
     from core.models.registry import ARCHITECTURES
 
     parser = argparse.ArgumentParser(
@@ -58,6 +59,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"{', '.join(DATASETS)}, or a folder of images; default: the dataset the model was "
                         "trained on, else mnist")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = sub.add_parser("explain", help="show where a trained model looks in an image: a heat map")
+    p.add_argument("--model", required=True, metavar="PATH", help="a .keras model file")
+    p.add_argument("image", metavar="IMAGE", help="a PNG/JPEG file: a digit (for a digit model) or a photo")
+    p.add_argument("--method", choices=list(METHODS), default="gradcam",
+                   help="saliency (the gradient, smoothed), gradcam (the last convolution's maps weighed "
+                        "by their gradient) or occlusion (a grey patch slid over the image); default gradcam")
+    p.add_argument("--layer", metavar="NAME", help="gradcam: the layer to weigh (default: the last convolution)")
+    p.add_argument("--out", metavar="HEAT.png", help="write the image with the heat map over it (PNG)")
+    p.add_argument("--json", action="store_true", help="print one JSON object (the heat map's size and where "
+                                                        "its mass lies)")
     return parser
 
 
@@ -73,8 +85,9 @@ def run_command(argv: list[str]) -> int | None:
     if args.command is None:
         return None
     from cli.commands import cmd_evaluate, cmd_predict, cmd_summary
+    from cli.inspect import cmd_explain
     from cli.train import cmd_sweep, cmd_train
 
     command = {"summary": cmd_summary, "train": cmd_train, "sweep": cmd_sweep, "predict": cmd_predict,
-               "evaluate": cmd_evaluate}[args.command]
+               "evaluate": cmd_evaluate, "explain": cmd_explain}[args.command]
     return command(args)

@@ -81,3 +81,10 @@ def write_text_atomically(path: str | os.PathLike, text: str) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8", newline="")
     return Path(path).expanduser()
+
+
+def write_bytes_atomically(path: str | os.PathLike, data: bytes) -> Path:
+    """Writes ``data`` to ``path`` through :func:`atomic_path`."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path).expanduser()

@@ -21,6 +21,7 @@ from gui.tabs.evaluation_view import EvaluationView
 from gui.tabs.explain_view import ActivationsView, Explainer
 from gui.file_menu import FileMenu
 from gui.help_menu import HelpMenu
+from gui.inspect_windows import InspectWindows
 from gui.models_menu import ModelsMenu
 from gui.view_menu import ViewMenu
 from gui.tabs.library_view import LibraryView
@@ -33,7 +34,7 @@ from gui.panels.training_panel import TrainingPanel
 ENGINE_START_FALLBACK_MS = 1000
 
 
-class MainWindow(FileMenu, HelpMenu, ModelsMenu, ViewMenu, QMainWindow):
+class MainWindow(FileMenu, HelpMenu, InspectWindows, ModelsMenu, ViewMenu, QMainWindow):
     """The studio's window.
 
     Args:
@@ -253,6 +254,7 @@ class MainWindow(FileMenu, HelpMenu, ModelsMenu, ViewMenu, QMainWindow):
         self.library.train_requested.connect(lambda config: self.train(config, confirmed=True))
         self.canvas_panel.train_requested.connect(lambda config: self.train(config, confirmed=True))
         self.evaluation.requested.connect(self.evaluate_model)
+        self.evaluation.explain_requested.connect(self.open_image_explanation)
         self.settings.arch_changed.connect(self._on_arch_changed)
         self.settings.preview_requested.connect(self.open_augmentation_preview)
 
@@ -341,29 +343,6 @@ class MainWindow(FileMenu, HelpMenu, ModelsMenu, ViewMenu, QMainWindow):
 
     def _on_model_failed(self, message: str):
         self._warn("Could not use the model", message)
-
-    def open_augmentation_preview(self) -> None:
-        """More settings ▸ Preview…: the training images as the pipeline feeds them."""
-        from gui.dialogs.augment_preview import AugmentPreview
-
-        if getattr(self, "augment_preview", None) is None:
-            self.augment_preview = AugmentPreview(self.settings, self)
-            self.augment_preview.requested.connect(self.engine.preview_augmentation)
-            self.engine.augmentation_ready.connect(self.augment_preview.show_batch)
-            self.engine.augmentation_failed.connect(self.augment_preview.show_error)
-        self.augment_preview.show()
-        self.augment_preview.raise_()
-
-    def open_sweep(self) -> None:
-        """Train ▸ Sweep…: a dialog that sweeps settings starting from the panel's."""
-        from gui.dialogs.sweep_dialog import SweepDialog
-
-        if self.is_training or not self.settings.check():
-            self.statusBar().showMessage("Fix the settings marked in red first (the sweep starts from them).", 6000)
-            return
-        self.sweep_dialog = SweepDialog(self.settings.config(), self.library_dir(), self)
-        self.sweep_dialog.finished.connect(self.library.refresh)
-        self.sweep_dialog.show()
 
     # ----------------------------------------------------------------- evaluation
     def evaluate_model(self) -> None:

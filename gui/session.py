@@ -105,6 +105,7 @@ def save(window) -> None:
         path = info.get("path") if info.get("source") == "file" else window.training.saved_run() or ""
         settings.setValue("canvas/model", path or "")
         settings.setValue("canvas/pen", window.pen_width.value())
+        settings.setValue("canvas/why", window.canvas_panel.why_choice.current_method())
         settings.setValue("view/theme", window.theme)
         settings.sync()
     except Exception:
@@ -136,6 +137,7 @@ def restore(window) -> str:
         ("the settings", lambda: _restore_panel(window.settings, settings)),
         ("the open tab", lambda: _restore_tab(window.tabs, settings.value("window/tab"))),
         ("the pen width", lambda: window.pen_width.setValue(int(settings.value("canvas/pen")))),
+        ("how Why? explains", lambda: window.canvas_panel.why_choice.set_method(str(settings.value("canvas/why")))),
         ("the theme", lambda: window.set_theme(str(settings.value("view/theme", "system")))),
     )
     for what, step in steps:

@@ -434,3 +434,4 @@ def test_train_on_a_folder_of_images_and_predict_by_class_name(tmp_path, monkeyp
     assert "--image-size applies to a folder of images; mnist has its own" in capsys.readouterr().err
     assert main.main(["train", "lenet5", "--dataset", "shapes", "--image-size", "4x4", "--epochs", "1"]) == 2
     assert "from 8 to 512 pixels" in capsys.readouterr().err
+

@@ -193,6 +193,7 @@ class DrawingCanvas(QWidget):
     def set_overlay(self, heat: np.ndarray | None) -> None:
         """Shows a heat map (0 to 1, any size: it is stretched over the drawing or the photo)
         in red; None hides it."""
+        self.overlay_heat = heat
         if heat is None:
             self._overlay = None
         else:

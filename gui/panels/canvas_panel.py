@@ -14,6 +14,7 @@ from PySide6.QtGui import QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
                                QSpinBox, QVBoxLayout)
 
+from gui.dialogs.explain_image import HeatChoice
 from gui.panels.canvas import DrawingCanvas
 from gui.commands import make_action, warn
 from gui.workers.engine import next_request_id
@@ -77,8 +78,10 @@ class CanvasPanel(QGroupBox):
         self.redo_button.setToolTip("Put back what was undone (Ctrl+Shift+Z or Ctrl+Y).")
         self.why_button = QPushButton("Why?")
         self.why_button.setCheckable(True)
-        self.why_button.setToolTip("Show in red which pixels drove the prediction (saliency: the "
-                                   "gradient of the top class's score, smoothed) (W).")
+        self.why_button.setToolTip("Show in red which pixels drove the prediction, by the method "
+                                   "chosen beside (W; Shift+W: the next method).")
+        self.why_choice = HeatChoice()
+        self._why_error = ""
         self.history = QListWidget()
         self.history.setViewMode(QListWidget.ViewMode.IconMode)
         self.history.setFlow(QListWidget.Flow.LeftToRight)
@@ -97,11 +100,11 @@ class CanvasPanel(QGroupBox):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.canvas, 0, Qt.AlignmentFlag.AlignHCenter)
-        for row_widgets in ((self.pen_width, self.eraser_button, self.why_button),
-                            (self.undo_button, self.redo_button, self.clear_button)):
+        for row_widgets in ((self.pen_width, self.eraser_button, self.clear_button),
+                            (self.undo_button, self.redo_button), (self.why_button, self.why_choice)):
             tools = QHBoxLayout()
             for widget in row_widgets:
-                tools.addWidget(widget)
+                tools.addWidget(widget, widget is self.why_choice)
             layout.addLayout(tools)
         layout.addWidget(self.my_digits)
         row = QHBoxLayout()
@@ -125,8 +128,10 @@ class CanvasPanel(QGroupBox):
         self.redo_action = make_action(self, "&Redo", ["Ctrl+Shift+Z", "Ctrl+Y"], canvas.redo,
                                        "Put back what was undone.")
         eraser = make_action(self, "&Eraser", "E", self.eraser_button.toggle, "Erase instead of drawing.")
-        why = make_action(self, "Show &why (saliency)", "W", self.why_button.toggle,
+        why = make_action(self, "Show &why", "W", self.why_button.toggle,
                           "Show which pixels drove the prediction.")
+        why_next = make_action(self, "&Next explanation method", "Shift+W", self._next_why_method,
+                               "Explain by the next method: saliency, Grad-CAM, occlusion.")
         thinner = make_action(self, "&Thinner pen", "[", lambda: self.pen_width.setValue(self.pen_width.value() - 4),
                               "A thinner pen.")
         thicker = make_action(self, "T&hicker pen", "]", lambda: self.pen_width.setValue(self.pen_width.value() + 4),
@@ -136,7 +141,7 @@ class CanvasPanel(QGroupBox):
                                  "or drop the file on the canvas.")
         save = make_action(self, "&Save drawing as PNG…", "Ctrl+Shift+S", self.save_drawing,
                            "Save the drawing as a PNG image.")
-        self.actions_for_menu = [self.clear_action, self.undo_action, self.redo_action, eraser, why, thinner,
+        self.actions_for_menu = [self.clear_action, self.undo_action, self.redo_action, eraser, why, why_next, thinner,
                                  thicker, None, open_image, save]
         self.drawing_actions = [eraser, thinner, thicker]  # not for an image area
 
@@ -378,6 +383,17 @@ class CanvasPanel(QGroupBox):
         self.canvas.set_drawing(255 - ink)  # the cleaned ink, dark on white
         self.status.emit(f"Reading {Path(path).name}…", 6000)
         return True
+
+    def _next_why_method(self) -> None:
+        """Shift+W: the next method; Why? turns on to show it."""
+        self.why_choice.next_method()
+        self.why_button.setChecked(True)
+
+    def show_why_error(self, message: str) -> None:
+        """Says once why Why? shows nothing (Grad-CAM of an MLP…)."""
+        if message and message != self._why_error:
+            self.status.emit(f"Why?: {message}", 10000)
+        self._why_error = message
 
     def save_drawing(self):
         if self.canvas.is_empty:

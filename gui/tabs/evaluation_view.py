@@ -24,12 +24,15 @@ class EvaluationView(QWidget):
             :meth:`show_result` or :meth:`show_error`).
         busy_changed(bool): an evaluation began or ended.
         shown(dict): a result is shown.
+        explain_requested(int, str): an image of the gallery was clicked: its index in the
+            test set, and a title for it.
     """
 
     requested = Signal()
     request_evaluation = Signal()
     busy_changed = Signal(bool)
     shown = Signal(dict)
+    explain_requested = Signal(int, str)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -128,16 +131,18 @@ class EvaluationView(QWidget):
         ax.set_ylabel("true")
         ax.set_title("Confusion matrix (click a cell)", fontsize=9)
         mistakes = result.get("mistakes", [])[:MISTAKES_SHOWN]
-        self._draw_gallery(result.get("images"), [
+        self._draw_gallery(result.get("images"), [m["index"] for m in mistakes], [
             f"{names[m['true']]}→{names[m['predicted']]} {100 * m['confidence']:.0f}%" for m in mistakes],
             "The mistakes it is surest of" if mistakes else "No mistakes.")
         self.plot.draw_idle()
         self.shown.emit(result)
 
-    def _draw_gallery(self, images, titles: list[str], heading: str) -> None:
+    def _draw_gallery(self, images, indices, titles: list[str], heading: str) -> None:
+        """Draws a row of test images; ``indices`` are their places in the test set."""
         for axes in self._gallery:
             axes.remove()
         self._gallery = []
+        self._gallery_indices = [int(i) for i in indices]
         sub = self._gallery_spec.subgridspec(3, 8)
         for k, title in enumerate(titles[:MISTAKES_SHOWN]):
             cell = self.figure.add_subplot(sub[k // 8, k % 8])
@@ -145,9 +150,12 @@ class EvaluationView(QWidget):
             cell.set_title(title, fontsize=6, pad=2)
             cell.axis("off")
             self._gallery.append(cell)
-        self.matrix_axes.set_xlabel(f"predicted\n\n{heading}")
+        self.matrix_axes.set_xlabel(f"predicted\n\n{heading}" + (" (click one: why)" if titles else ""))
 
     def _on_click(self, event) -> None:
+        if self.result is not None and event.inaxes in self._gallery:
+            self.explain_image(self._gallery.index(event.inaxes))
+            return
         if self.result is None or event.inaxes is not getattr(self, "matrix_axes", None):
             return
         if event.xdata is None or event.ydata is None:
@@ -166,9 +174,16 @@ class EvaluationView(QWidget):
         what = "read right" if true == predicted else f"read as {names[predicted]}"
         heading = (f"{len(found):,} test image(s) of {names[true]} {what}" +
                    (f" (first {len(shown)})" if len(found) > len(shown) else ""))
-        self._draw_gallery(result["test_images"][shown], [f"#{i}" for i in shown], heading)
+        self._draw_gallery(result["test_images"][shown], shown, [f"#{i}" for i in shown], heading)
         self.plot.draw_idle()
         return len(found)
+
+    def explain_image(self, place: int) -> None:
+        """Asks for the explanation of the gallery's image at ``place`` (0 = the first)."""
+        index = self._gallery_indices[place]
+        names = self.result["class_names"]
+        true = names[int(np.asarray(self.result["labels"])[index])]
+        self.explain_requested.emit(index, f"Test image #{index} (a {true})")
 
     def ask_export_csv(self) -> None:
         """Export CSV…: asks where, then saves the per-class scores."""

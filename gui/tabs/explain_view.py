@@ -75,24 +75,26 @@ class ActivationsView(QWidget):
 
 
 class Explainer(QObject):
-    """Asks the engine why the canvas reads what it reads: the saliency overlay (Why?) and
-    the feature maps of the Activations tab, for the current drawing, one request at a time,
-    and only while the overlay is on or the tab shows.
+    """Asks the engine why the canvas reads what it reads: the heat map of Why? (by the
+    method the panel's choice names) and the feature maps of the Activations tab, for the
+    current drawing, one request at a time, and only while the overlay is on or the tab shows.
 
     Signals:
-        request_explanation(int, object, bool, str): request id, drawing, whether saliency
-            is wanted, the layer whose maps are wanted ("" for none).
+        request_explanation(int, object, dict): request id, drawing, the options of
+            :func:`gui.workers.engine_inspect.explanation`.
     """
 
-    request_explanation = Signal(int, object, bool, str)
+    request_explanation = Signal(int, object, dict)
 
     def __init__(self, panel, activations: ActivationsView, tabs, parent=None):
         super().__init__(parent)
         self.panel, self.activations, self.tabs = panel, activations, tabs
-        self._explaining = False  # a request is with the engine
-        self._explained_version = -1
+        self._request = 0  # the request with the engine (0: none)
+        self._explained: tuple = ()  # what it asked for: the canvas's version and the options
+        self.error = ""  # why the last heat map could not be made ("" when it was)
         panel.reading_shown.connect(self.refresh)
         panel.why_button.toggled.connect(self._on_why_toggled)
+        panel.why_choice.changed.connect(self.refresh)
         tabs.currentChanged.connect(self.refresh)
         activations.layer_changed.connect(self.refresh)
 
@@ -101,9 +103,14 @@ class Explainer(QObject):
         or None when the Activations tab is hidden."""
         return self.activations.current_layer() if self.tabs.currentWidget() is self.activations else None
 
+    def _options(self) -> dict:
+        choice = self.panel.why_choice
+        return {"method": choice.current_method() if self.panel.why_button.isChecked() else "",
+                "gradcam_layer": choice.current_layer(), "maps_layer": self._wanted_layer() or ""}
+
     def refresh(self, *_) -> None:
-        want_saliency, layer = self.panel.why_button.isChecked(), self._wanted_layer()
-        if self._explaining or not (want_saliency or layer is not None):
+        options = self._options()
+        if self._request or not (options["method"] or self._wanted_layer() is not None):
             return
         canvas = self.panel.canvas
         if canvas.is_empty:
@@ -111,20 +118,27 @@ class Explainer(QObject):
             self.activations.show_grid(None, "Draw a digit on the canvas to see what each filter of a "
                                              "layer responds to.")
             return
-        self._explaining = True
-        self._explained_version = self.panel.canvas_version
-        self.request_explanation.emit(0, canvas.image_array(), want_saliency, layer or "")
+        from gui.workers.engine import next_request_id
 
-    def on_explanation(self, _request: int, result: dict) -> None:
-        self._explaining = False
+        self._request = next_request_id()
+        self._explained = (self.panel.canvas_version, options)
+        self.request_explanation.emit(self._request, canvas.image_array(), options)
+
+    def on_explanation(self, request: int, result: dict) -> None:
+        if request != self._request:
+            return  # another asker's (a test image of the Evaluation tab)
+        self._request = 0
         self.activations.set_layers(result["layers"])  # may pick a layer: asked for below
-        want_saliency, layer = self.panel.why_button.isChecked(), self._wanted_layer()
+        self.panel.why_choice.set_layers(result["gradcam_layers"])
+        options, layer = self._options(), self._wanted_layer()
         canvas = self.panel.canvas
-        if canvas.is_empty:
+        self.error = result["error"] if result["method"] and result["heat"] is None else ""
+        if canvas.is_empty or not options["method"]:
             canvas.set_overlay(None)
-        elif want_saliency and result["saliency"] is not None:
-            canvas.set_overlay(result["saliency"])
-        if result["error"]:
+        elif result["method"] == options["method"]:
+            canvas.set_overlay(result["heat"])
+        self.panel.show_why_error(self.error)
+        if result["error"] and result["layer"]:
             self.activations.show_grid(None, result["error"])
         elif result["grid"] is not None and result["layer"] == layer:
             self.activations.show_grid(result["grid"], f"Feature maps of {layer} for the drawing "
@@ -132,7 +146,7 @@ class Explainer(QObject):
         elif layer == "" and not result["layers"]:
             self.activations.show_grid(None, "This model has no layers of feature maps (an MLP sees "
                                              "the image as one row of numbers).")
-        if self._explained_version != self.panel.canvas_version or (layer is not None and result["layer"] != layer):
+        if self._explained != (self.panel.canvas_version, options) or (layer is not None and result["layer"] != layer):
             self.refresh()
 
     def _on_why_toggled(self, on: bool) -> None:
@@ -140,3 +154,4 @@ class Explainer(QObject):
             self.refresh()
         else:
             self.panel.canvas.set_overlay(None)
+            self.panel.show_why_error("")

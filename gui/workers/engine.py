@@ -47,9 +47,7 @@ class Engine(QObject):
     model_ready = Signal(dict)  # description, input_shape, class_names, source, path
     model_failed = Signal(str)
     prediction_ready = Signal(int, object)  # request id, a core.reading.inference.Reading or None
-    # request id, {"saliency": (H, W) map over the drawing or None, "layers": [names],
-    # "layer": name, "grid": uint8 image of its feature maps or None, "error": text or None}
-    explanation_ready = Signal(int, dict)
+    explanation_ready = Signal(int, dict)  # request id, see gui.workers.engine_inspect.explanation
     evaluation_ready = Signal(dict)  # core.inspect.evaluation scores, "images" of the mistakes, names
     evaluation_failed = Signal(str)
     prediction_failed = Signal(int, str)  # request id, what went wrong (the canvas reads on)
@@ -264,42 +262,14 @@ class Engine(QObject):
                 return
         self.prediction_ready.emit(request_id, reading)
 
-    @Slot(int, object, bool, str)
-    def explain(self, request_id: int, drawing, want_saliency: bool, layer: str):
-        """Saliency over the drawing and the feature maps of ``layer`` ("" for none)."""
+    @Slot(int, object, dict)
+    def explain(self, request_id: int, picture, options: dict):
+        """A heat map of the drawing (or photo, or test image) and the feature maps of a layer
+        (see :func:`gui.workers.engine_inspect.explanation`)."""
         pin_python_thread_state()
-        from core.inspect.explain import (feature_grid, feature_map_layers, feature_maps, saliency,
-                                  saliency_on_drawing)
-        from core.reading.preprocess import fit_to_input, mnist_style_with_transform
+        from gui.workers.engine_inspect import explanation
 
-        out = {"saliency": None, "layers": [], "layer": layer, "grid": None, "error": None}
-        if self._predictor is None:
-            self.explanation_ready.emit(request_id, out)
-            return
-        model = self._predictor.model
-        try:
-            out["layers"] = feature_map_layers(model)
-            model_input, on_drawing = None, None
-            if drawing.ndim == 3:  # a photo: the image area lays the heat map over it as it is
-                from core.reading.photos import photo_input
-
-                model_input = photo_input(drawing, self._predictor.input_shape).astype(np.float32)
-            else:
-                found = mnist_style_with_transform(drawing)
-                if found is not None:
-                    digit, transform = found
-                    model_input = fit_to_input(digit, self._predictor.input_shape)
-                    on_drawing = (transform, drawing.shape)
-            if model_input is not None:
-                if want_saliency:
-                    heat = saliency(model, model_input)
-                    out["saliency"] = saliency_on_drawing(heat, *on_drawing) if on_drawing else heat
-                if layer:
-                    out["grid"] = feature_grid(feature_maps(model, model_input, layer))
-        except Exception as e:  # shown under the view, never raised into Qt
-            log.exception("Explaining a drawing failed")
-            out["error"] = f"Could not compute this: {type(e).__name__}: {e}"
-        self.explanation_ready.emit(request_id, out)
+        self.explanation_ready.emit(request_id, explanation(self._predictor, picture, options))
 
     @Slot()
     def evaluate(self):

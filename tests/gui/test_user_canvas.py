@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication
 
 from tests.digits import draw_digit
 from tests.gui.userpath import draw_digit_on, draw_strokes
-from tests.gui.userpath import (button, choose, click, click_button, entries, key, menu_action, message_boxes,
+from tests.gui.userpath import (button, choose, click, click_button, combo, entries, key, menu_action, message_boxes,
                                 open_tab, trigger, type_into)
 
 RIGHT = Qt.MouseButton.RightButton
@@ -187,6 +187,22 @@ def test_evaluate_with_ctrl_e_and_click_a_confusion(window, qtbot, dialogs, tmp_
     qtbot.waitUntil(lambda: view.cell == (true, predicted), timeout=5_000)
     assert len(view.figure.axes) == 1 + min(24, matrix[true, predicted])
     assert f"test image(s) of {true} read as {predicted}" in view.matrix_axes.get_xlabel()
+    # A click on one of its images explains the reading, by the method chosen there.
+    view.plot.draw()
+    x, y = view._gallery[0].transAxes.transform((0.5, 0.5))
+    click(qtbot, view.plot, pos=QPoint(int(x / ratio), int(view.plot.height() - y / ratio)))
+    qtbot.waitUntil(lambda: getattr(window, "image_explanation", None) is not None
+                    and window.image_explanation.heat is not None, timeout=10_000)
+    explained = window.image_explanation
+    first = np.nonzero((np.asarray(result["labels"]) == true) & (result["predicted"] == predicted))[0][0]
+    assert explained.isVisible() and f"Test image #{first} (a {true})" in explained.note.text()
+    assert f"read as {predicted}" in explained.note.text() and explained.heat.shape == (28, 28)
+    saliency = explained.heat
+    choose(qtbot, combo(explained, "Explain by"), "Occlusion")
+    qtbot.waitUntil(lambda: explained.heat is not saliency, timeout=10_000)
+    assert "by Occlusion" in explained.note.text()
+    click_button(qtbot, explained, "Close")
+    assert not explained.isVisible()
     # The tab's own button evaluates again.
     with qtbot.waitSignal(window.evaluation_shown, timeout=120_000):
         click_button(qtbot, view, "Evaluate on the test set")

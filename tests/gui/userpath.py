@@ -240,3 +240,11 @@ def open_window(qtbot):
     qtbot.waitUntil(lambda: window.model_info is not None, timeout=60_000)
     window.show()
     return window
+
+
+def combo(root: QWidget, name: str) -> QComboBox:
+    """The one visible list named ``name`` for screen readers (the caption a label beside
+    it would show)."""
+    found = [c for c in root.findChildren(QComboBox) if c.isVisible() and c.accessibleName() == name]
+    assert len(found) == 1, f"{len(found)} visible lists are named {name!r}"
+    return found[0]

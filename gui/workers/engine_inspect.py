@@ -1,0 +1,75 @@
+"""The engine's explanations: heat maps and feature maps of the canvas's drawing or of a
+test image, computed in the engine's thread (see :class:`gui.workers.engine.Engine`)."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+log = logging.getLogger("cnn_studio")
+
+
+def explanation(predictor, picture: np.ndarray, options: dict) -> dict:
+    """What :meth:`gui.workers.engine.Engine.explain` answers.
+
+    Args:
+        picture: the canvas's drawing (grey), its photo (RGB), or with ``prepared`` an image
+            as the model takes it (a test image).
+        options: ``method`` ("" for no heat map), ``gradcam_layer`` ("" for the last
+            convolution), ``maps_layer`` (the layer whose feature maps are wanted, "" for
+            none), ``prepared``.
+
+    Returns:
+        ``heat`` (over the picture, or None), ``method``, ``gradcam_layer`` (the layer used),
+        ``gradcam_layers`` and ``layers`` (the layers of feature maps), ``layer`` and ``grid``
+        (the feature maps asked for, tiled), ``reading`` (the class read) and ``error``.
+    """
+    from core.inspect.explain import feature_grid, feature_map_layers, feature_maps
+    from core.inspect.heatmaps import explain_input, explain_picture, gradcam_layers
+    from core.reading.preprocess import fit_to_input, mnist_style_with_transform
+
+    method, maps_layer = options.get("method") or "", options.get("maps_layer") or ""
+    out = {"heat": None, "method": method, "gradcam_layer": None, "gradcam_layers": [], "layers": [],
+           "layer": maps_layer, "grid": None, "reading": None, "error": None}
+    if predictor is None:
+        return out
+    model = predictor.model
+    try:
+        out["layers"] = feature_map_layers(model)
+        out["gradcam_layers"] = gradcam_layers(model)
+        gradcam_layer = (options.get("gradcam_layer") or None) if method == "gradcam" else None
+        if options.get("prepared"):
+            model_input = np.asarray(picture, np.float32).reshape(predictor.input_shape)
+            if method:
+                probabilities = predictor.predict(model_input)
+                out["heat"] = explain_input(model, model_input, method, int(probabilities.argmax()), gradcam_layer)
+                out["reading"] = predictor.class_names[int(probabilities.argmax())]
+        else:
+            photo = picture.ndim == 3
+            if method:
+                explained = explain_picture(model, picture, method, photo, gradcam_layer)
+                if explained is not None:
+                    out["heat"] = explained.model_heat if photo else explained.heat
+                    out["reading"] = predictor.class_names[explained.class_index]
+                    out["gradcam_layer"] = explained.layer
+            model_input = None
+            if maps_layer:
+                if photo:
+                    from core.reading.photos import photo_input
+
+                    model_input = photo_input(picture, predictor.input_shape).astype(np.float32)
+                elif (found := mnist_style_with_transform(picture)) is not None:
+                    model_input = fit_to_input(found[0], predictor.input_shape)
+        if method == "gradcam" and out["gradcam_layer"] is None:
+            from core.inspect.heatmaps import default_gradcam_layer
+
+            out["gradcam_layer"] = gradcam_layer or default_gradcam_layer(model)
+        if maps_layer and model_input is not None:
+            out["grid"] = feature_grid(feature_maps(model, model_input, maps_layer))
+    except ValueError as e:  # Grad-CAM of an MLP, a layer no longer there
+        out["error"] = str(e)
+    except Exception as e:  # shown under the view, never raised into Qt
+        log.exception("Explaining a drawing failed")
+        out["error"] = f"Could not compute this: {type(e).__name__}: {e}"
+    return out
