@@ -70,6 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="HEAT.png", help="write the image with the heat map over it (PNG)")
     p.add_argument("--json", action="store_true", help="print one JSON object (the heat map's size and where "
                                                         "its mass lies)")
+
+    p = sub.add_parser("lrfind", help="find a learning rate: a short run with the rate rising from tiny to "
+                                      "large (the range test), and the rate it suggests")
+    add_train_options(p)
+    p.add_argument("--steps", type=positive_int, default=200, metavar="N", help="steps of the test (default 200)")
+    p.add_argument("--start-lr", type=float, default=1e-6, metavar="X", help="the first rate (default 1e-6)")
+    p.add_argument("--end-lr", type=float, default=1.0, metavar="X", help="the last rate (default 1)")
     return parser
 
 
@@ -85,9 +92,9 @@ def run_command(argv: list[str]) -> int | None:
     if args.command is None:
         return None
     from cli.commands import cmd_evaluate, cmd_predict, cmd_summary
-    from cli.inspect import cmd_explain
+    from cli.inspect import cmd_explain, cmd_lrfind
     from cli.train import cmd_sweep, cmd_train
 
     command = {"summary": cmd_summary, "train": cmd_train, "sweep": cmd_sweep, "predict": cmd_predict,
-               "evaluate": cmd_evaluate, "explain": cmd_explain}[args.command]
+               "evaluate": cmd_evaluate, "explain": cmd_explain, "lrfind": cmd_lrfind}[args.command]
     return command(args)

@@ -61,3 +61,48 @@ def cmd_explain(args) -> int:
           f"right {100 * halves['right']:.0f}%, top {100 * halves['top']:.0f}% bottom {100 * halves['bottom']:.0f}%"
           + (f"; written to {args.out}" if args.out else ""))
     return EXIT_OK
+
+
+def cmd_lrfind(args) -> int:
+    """The learning-rate range test of a run's settings: the loss at each rate, and a suggestion."""
+    from cli.train import _failed, train_config
+    from core.data.datasets import DatasetUnavailableError
+    from core.training.config import SettingsError
+    from core.training.lr_finder import find_learning_rate
+
+    try:
+        config = train_config(args)
+        config.validate()
+    except SettingsError as e:
+        return _failed(e)
+    except ValueError as e:
+        err(f"error: {e}")
+        return EXIT_USAGE
+    shown = []
+
+    def progress(step: dict) -> None:
+        if not args.json and step["step"] % 20 == 0:
+            shown.append(step)
+            err(f"step {step['step']}/{step['steps']}: rate {step['lr']:.2e}, loss {step['loss']:.4f}")
+
+    try:
+        found = find_learning_rate(config, start_lr=args.start_lr, end_lr=args.end_lr, steps=args.steps,
+                                   on_step=progress)
+    except (SettingsError, DatasetUnavailableError) as e:
+        return _failed(e)
+    except ValueError as e:
+        err(f"error: {e}")
+        return EXIT_USAGE
+    if args.json:
+        print(json.dumps({"arch": config.arch, "optimizer": config.optimizer, "batch_size": config.batch_size,
+                          **found}))
+        return EXIT_OK
+    end = "the loss blew up there" if found["blew_up"] else "the loss had not blown up yet"
+    print(f"{len(found['lrs'])} steps from {found['lrs'][0]:.1e} to {found['lrs'][-1]:.1e} ({end}).")
+    if found["suggested_lr"] is None:
+        print("The loss never fell: no rate to suggest. Check the data, or try a wider range (--end-lr).")
+        return EXIT_OK
+    print(f"Suggested learning rate: {found['suggested_lr']:.2g} (a tenth of the rate where the loss was lowest, "
+          f"not below where it fell fastest, {found['steepest_lr']:.2g}). Train with --lr "
+          f"{found['suggested_lr']:.2g}.")
+    return EXIT_OK

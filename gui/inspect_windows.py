@@ -1,7 +1,9 @@
 """The window's smaller windows that look into the data and the model: the augmentation
-preview, a sweep, and why the model reads a test image as it does."""
+preview, a sweep, the learning-rate finder, and why the model reads a test image as it does."""
 
 from __future__ import annotations
+
+from core.models.registry import get_arch
 
 
 class InspectWindows:
@@ -43,3 +45,25 @@ class InspectWindows:
         self.image_explanation.explain(self.evaluation.result["test_images"][index], title, next_request_id())
         self.image_explanation.show()
         self.image_explanation.raise_()
+
+    def open_lr_finder(self) -> None:
+        """Train ▸ Find learning rate…: the range test of the panel's settings."""
+        from gui.dialogs.lr_finder_dialog import LrFinderDialog
+
+        if self.is_training or not self.settings.check():
+            self.statusBar().showMessage("Fix the settings marked in red first (the test uses them)." if
+                                         not self.is_training else "Training is running: find a rate when it "
+                                         "has finished.", 6000)
+            return
+        if getattr(self, "lr_finder", None) is None:
+            self.lr_finder = LrFinderDialog(self)
+            self.lr_finder.use_rate.connect(self.use_learning_rate)
+        config = self.settings.config()
+        self.lr_finder.start(config, f"{get_arch(config.arch).name} on {config.dataset}")
+        self.lr_finder.show()
+        self.lr_finder.raise_()
+
+    def use_learning_rate(self, rate: float) -> None:
+        """Puts ``rate`` in the panel's Learning rate field."""
+        self.settings.learning_rate.setText(f"{rate:.2g}")
+        self.statusBar().showMessage(f"Learning rate set to {rate:.2g} (Start trains with it).", 6000)

@@ -188,7 +188,11 @@ class MainWindow(FileMenu, HelpMenu, InspectWindows, ModelsMenu, ViewMenu, QMain
         self.sweep_action = make_action(self, "S&weep…", "Ctrl+Shift+W", self.open_sweep,
                                         "Train every combination of some settings with several seeds, "
                                         "and see which differences are real.")
-        menu("&Train", self.training.actions_for_menu + [self.evaluate_action, self.sweep_action])
+        self.lr_finder_action = make_action(self, "&Find learning rate…", "Ctrl+Shift+L", self.open_lr_finder,
+                                            "A short run with the rate rising from tiny to large: the loss "
+                                            "against the rate, and a suggested rate.")
+        menu("&Train", self.training.actions_for_menu + [self.evaluate_action, self.sweep_action,
+                                                         self.lr_finder_action])
         menu("&Models", [
             make_action(self, "&Model library", "Ctrl+L", self.show_library,
                         "Every run trained here: pick one for the canvas, rename, delete, export, compare."),
@@ -304,7 +308,8 @@ class MainWindow(FileMenu, HelpMenu, InspectWindows, ModelsMenu, ViewMenu, QMain
 
     def _on_training_busy(self, training: bool) -> None:
         """What TensorFlow cannot do while it trains is disabled meanwhile."""
-        for widget in (self.open_action, self.checkpoint_action, self.library.open_button, self.sweep_action):
+        for widget in (self.open_action, self.checkpoint_action, self.library.open_button, self.sweep_action,
+                       self.lr_finder_action):
             widget.setEnabled(not training)
         self.scrubber.set_training(training)
         self.library.set_training(training)
@@ -387,14 +392,17 @@ class MainWindow(FileMenu, HelpMenu, InspectWindows, ModelsMenu, ViewMenu, QMain
             return
         self._shut_down = True
         self.plots.timer.stop()
-        sweep = getattr(self, "sweep_dialog", None)
+        sweep, finder = getattr(self, "sweep_dialog", None), getattr(self, "lr_finder", None)
         if sweep is not None:
             sweep.stop()
+        if finder is not None:
+            finder.stop()
         self.training.request_shutdown()
         self.engine_thread.quit()  # after the engine's current step
 
         def jobs() -> list[tuple[str, object]]:
             return [*self.training.running_jobs(), ("the sweep's run", sweep.thread if sweep is not None else None),
+                    ("the learning-rate test", finder.thread if finder is not None else None),
                     ("the engine's current step", self.engine_thread)]
 
         self.statusBar().showMessage("Stopping…")

@@ -46,3 +46,22 @@ def test_explain_refuses_what_it_cannot_do(tmp_path, bundled_model_path):
     proc = run_main("explain", "--model", str(bundled_model_path), str(image), "--out",
                     str(tmp_path / "blank.png" / "heat.png"))
     assert proc.returncode == 1 and "cannot write" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_lrfind_json_gives_the_curve_and_a_suggestion():
+    proc = run_main("lrfind", "lenet5", "--limit", "2000", "--batch-size", "32", "--steps", "60", "--json")
+    assert proc.returncode == 0, proc.stderr
+    found = json.loads(proc.stdout)
+    assert found["arch"] == "lenet5" and found["batch_size"] == 32
+    assert 10 <= len(found["lrs"]) == len(found["losses"]) <= 60
+    assert found["lrs"][0] == 1e-6 and all(b > a for a, b in zip(found["lrs"], found["lrs"][1:]))
+    assert found["suggested_lr"] is None or found["lrs"][0] < found["suggested_lr"] < found["lrs"][-1]
+    proc = run_main("lrfind", "lenet5", "--limit", "2000", "--batch-size", "32", "--steps", "60")
+    assert proc.returncode == 0 and "Train with --lr" in proc.stdout and "step 20/60" in proc.stderr
+
+
+def test_lrfind_refuses_bad_settings_before_it_runs():
+    proc = run_main("lrfind", "lenet5", "--val-split", "2")
+    assert proc.returncode == 2 and "--val-split" in proc.stderr and "Traceback" not in proc.stderr
+    proc = run_main("lrfind", "lenet5", "--start-lr", "1", "--end-lr", "0.1")
+    assert proc.returncode == 2 and "Received: start_lr=1.0" in proc.stderr

@@ -99,7 +99,7 @@ def test_what_cannot_run_during_training_is_disabled(window, qtbot, dialogs):
     qtbot.waitUntil(lambda: len(window.plots.train_x) >= 1, timeout=60_000)
     from tests.gui.userpath import menu_action
 
-    for path in ("File > Open model", "File > Open last checkpoint"):
+    for path in ("File > Open model", "File > Open last checkpoint", "Train > Find learning rate"):
         assert not menu_action(window, path).isEnabled(), path
     open_tab(qtbot, window.tabs, "Models")
     assert not button(window.library, "Open file").isEnabled()
