@@ -32,8 +32,9 @@ class InspectWindows:
         self.sweep_dialog.finished.connect(self.library.refresh)
         self.sweep_dialog.show()
 
-    def open_image_explanation(self, index: int, title: str) -> None:
-        """Evaluation ▸ a gallery image clicked: its heat map, in a window of its own."""
+    def open_image_explanation(self, image, title: str) -> None:
+        """A test image clicked (the Evaluation tab's gallery, the Map): its heat map, in a
+        window of its own."""
         from gui.dialogs.explain_image import ExplainImageDialog
         from gui.workers.engine import next_request_id
 
@@ -42,7 +43,7 @@ class InspectWindows:
             self.image_explanation.requested.connect(self.engine.explain)
             self.engine.explanation_ready.connect(self.image_explanation.show_explanation)
         self.image_explanation.choice.set_method(self.canvas_panel.why_choice.current_method())
-        self.image_explanation.explain(self.evaluation.result["test_images"][index], title, next_request_id())
+        self.image_explanation.explain(image, title, next_request_id())
         self.image_explanation.show()
         self.image_explanation.raise_()
 

@@ -25,6 +25,7 @@ from gui.inspect_windows import InspectWindows
 from gui.models_menu import ModelsMenu
 from gui.view_menu import ViewMenu
 from gui.tabs.library_view import LibraryView
+from gui.tabs.map_view import MapView
 from gui.tabs.plots import TrainingPlots
 from gui.tabs.scrubber import EpochScrubber, curves_page
 from gui.tabs.summary_view import SummaryView
@@ -126,12 +127,13 @@ class MainWindow(FileMenu, HelpMenu, InspectWindows, ModelsMenu, ViewMenu, QMain
         self.scrubber = EpochScrubber()
         self.curves_tab = curves_page(self.plots_page, self.scrubber)
         self.activations = ActivationsView()
+        self.map_view = MapView(self.canvas_panel)
         self.evaluation = EvaluationView()
         self.library = LibraryView()
         self.compare = CompareView()
         for page, title in ((self.curves_tab, "Training curves"), (self.summary_view, "Layers"),
                             (self.summary_view.diagram_page, "Diagram"), (self.activations, "Activations"),
-                            (self.evaluation, "Evaluation"), (self.library, "Models"), (self.compare, "Compare")):
+                            (self.map_view, "Map"), (self.evaluation, "Evaluation"), (self.library, "Models"), (self.compare, "Compare")):
             self.tabs.addTab(page, title)
         self.explainer = Explainer(self.canvas_panel, self.activations, self.tabs, self)
 
@@ -221,6 +223,13 @@ class MainWindow(FileMenu, HelpMenu, InspectWindows, ModelsMenu, ViewMenu, QMain
         engine.summary_ready.connect(self.summary_view.on_summary)
         engine.summary_failed.connect(self.summary_view.on_summary_failed)
         engine.model_ready.connect(self._on_model_ready)
+        engine.model_ready.connect(self.map_view.model_changed)
+        self.map_view.request_map.connect(engine.compute_map)
+        self.map_view.request_place.connect(engine.place_drawing)
+        engine.map_ready.connect(self.map_view.show_map)
+        engine.map_progress.connect(self.map_view.show_progress)
+        engine.map_failed.connect(self.map_view.show_error)
+        engine.placed.connect(self.map_view.show_drawing)
         engine.model_failed.connect(self._on_model_failed)
         engine.saved.connect(self._on_saved)
         engine.save_failed.connect(self._on_save_failed)
@@ -258,7 +267,9 @@ class MainWindow(FileMenu, HelpMenu, InspectWindows, ModelsMenu, ViewMenu, QMain
         self.library.train_requested.connect(lambda config: self.train(config, confirmed=True))
         self.canvas_panel.train_requested.connect(lambda config: self.train(config, confirmed=True))
         self.evaluation.requested.connect(self.evaluate_model)
-        self.evaluation.explain_requested.connect(self.open_image_explanation)
+        self.evaluation.explain_requested.connect(
+            lambda index, title: self.open_image_explanation(self.evaluation.result["test_images"][index], title))
+        self.map_view.open_requested.connect(self.open_image_explanation)
         self.settings.arch_changed.connect(self._on_arch_changed)
         self.settings.preview_requested.connect(self.open_augmentation_preview)
 

@@ -59,6 +59,10 @@ class Engine(QObject):
     epochs_kept = Signal(list, object, str)
     augmentation_ready = Signal(int, object, object, list, bool)  # request id, images, labels, class names, augmented
     augmentation_failed = Signal(int, str)
+    map_ready = Signal(int, dict)  # request id, see gui.workers.engine_inspect.embedding_map_result
+    map_progress = Signal(int, int, int)  # request id, images done, images in all
+    map_failed = Signal(int, str)
+    placed = Signal(int, object)  # request id, the drawing's (x, y) on the map, or None
 
     def __init__(self):
         super().__init__()
@@ -70,6 +74,7 @@ class Engine(QObject):
         self._keep_epochs = True
         self._run_name = ""
         self._shown_epoch: int | None = None  # the scrubber's epoch, when not the newest
+        self._map = None  # the Map tab's map (core.inspect.embedding.EmbeddingMap), to place drawings
 
     def note_prediction_request(self, request_id: int) -> None:
         """Called from the UI thread: older queued predictions can be skipped."""
@@ -270,6 +275,47 @@ class Engine(QObject):
         from gui.workers.engine_inspect import explanation
 
         self.explanation_ready.emit(request_id, explanation(self._predictor, picture, options))
+
+    @Slot(int, int)
+    def compute_map(self, request_id: int, count: int):
+        """The Map tab: ``count`` test images placed by the model's last hidden layer."""
+        pin_python_thread_state()
+        from core.data.datasets import DatasetUnavailableError
+        from gui.workers.engine_inspect import embedding_map_result
+
+        self._map = None
+        if self._predictor is None:
+            self.map_failed.emit(request_id, "There is no model yet: train one or open one.")
+            return
+        try:
+            with building_graphs(timeout=1.0):
+                self._map, result = embedding_map_result(
+                    self._predictor, self._metadata, count,
+                    lambda done, total: self.map_progress.emit(request_id, done, total))
+        except (DatasetUnavailableError, GraphBusy, ValueError) as e:
+            self.map_failed.emit(request_id, str(e))
+            return
+        except Exception as e:
+            log.exception("Making the map failed")
+            self.map_failed.emit(request_id, f"Could not make the map: {type(e).__name__}: {e}")
+            return
+        self.map_ready.emit(request_id, result)
+
+    @Slot(int, object)
+    def place_drawing(self, request_id: int, picture):
+        """Where the canvas's drawing lands on the last map (None: no map, or no ink)."""
+        pin_python_thread_state()
+        from gui.workers.engine_inspect import drawing_input
+
+        point = None
+        try:
+            if self._map is not None and self._predictor is not None:
+                model_input = drawing_input(self._predictor, picture)
+                if model_input is not None:
+                    point = self._map.place(model_input)
+        except Exception:  # the map simply shows no drawing
+            log.exception("Placing the drawing on the map failed")
+        self.placed.emit(request_id, point)
 
     @Slot()
     def evaluate(self):

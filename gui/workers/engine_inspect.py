@@ -73,3 +73,40 @@ def explanation(predictor, picture: np.ndarray, options: dict) -> dict:
         log.exception("Explaining a drawing failed")
         out["error"] = f"Could not compute this: {type(e).__name__}: {e}"
     return out
+
+
+def embedding_map_result(predictor, metadata: dict, count: int, on_batch) -> tuple[object, dict]:
+    """The map of :mod:`core.inspect.embedding` for the canvas's model on its dataset's test
+    set: the map itself (kept by the engine to place drawings) and what the Map tab shows.
+
+    Raises:
+        ValueError, core.data.datasets.DatasetUnavailableError: the test set cannot be read,
+            or does not fit the model.
+    """
+    from core.inspect.embedding import embedding_map
+    from core.inspect.evaluation import mismatch, test_set
+
+    dataset = metadata.get("dataset") or "mnist"
+    data = test_set(dataset, predictor.input_shape)
+    problem = mismatch(predictor.input_shape, predictor.num_classes, data, dataset)
+    if problem:
+        raise ValueError(problem[0].upper() + problem[1:])
+    found = embedding_map(predictor.model, data.x_test, data.y_test, count, on_batch=on_batch)
+    images = np.asarray(data.x_test[found.indices])
+    if images.shape[-1] == 1:
+        images = images[..., 0]
+    return found, {"points": found.points, "labels": found.labels, "predicted": found.predicted,
+                   "indices": found.indices, "images": images, "class_names": list(predictor.class_names),
+                   "layer": found.layer, "explained": [float(v) for v in found.explained], "dataset": dataset}
+
+
+def drawing_input(predictor, picture: np.ndarray) -> np.ndarray | None:
+    """The canvas's drawing (grey) or photo (RGB) as the model takes it; None without ink."""
+    from core.reading.preprocess import fit_to_input, mnist_style_with_transform
+
+    if picture.ndim == 3:
+        from core.reading.photos import photo_input
+
+        return photo_input(picture, predictor.input_shape).astype(np.float32)
+    found = mnist_style_with_transform(picture)
+    return None if found is None else fit_to_input(found[0], predictor.input_shape)

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import numpy as np
+
 from PySide6.QtCore import Qt
 
 from core.storage.library import list_models
@@ -54,8 +56,14 @@ def test_a_first_run_as_the_readme_describes_it(window, qtbot):
     open_tab(qtbot, window.tabs, "Activations")
     qtbot.waitUntil(lambda: window.activations.grid is not None
                     and not (window.activations.grid == after_two).all(), timeout=10_000)
+    # The Map is made with epoch 1's weights, and made again when the scrubber moves on.
+    view = open_tab(qtbot, window.tabs, "Map")
+    qtbot.waitUntil(lambda: view.result is not None and not view.stale, timeout=60_000)
+    epoch_one = view.result["points"]
     qtbot.keyClick(slider, Qt.Key.Key_Right)
     qtbot.waitUntil(lambda: "weights of epoch 2 of 2" in window.model_label.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: view.result["points"] is not epoch_one and not view.stale, timeout=60_000)
+    assert not np.allclose(view.result["points"], epoch_one)
     assert len(list_models(library)) == before + 1
     open_tab(qtbot, window.tabs, "Models")
     assert window.library.proxy.rowCount() == before + 1
