@@ -65,6 +65,11 @@ def saliency_on_drawing(sal: np.ndarray, transform: np.ndarray, drawing_shape) -
     return (back / peak if peak > 0 else back).astype(np.float32)
 
 
+def output_layer(model):
+    """The layer that gives the model's (first) output."""
+    return model.outputs[0]._keras_history[0]  # Keras exports no public name for a tensor's layer
+
+
 def feature_map_layers(model) -> list[str]:
     """Names of the layers whose output is a stack of 2-D feature maps (H, W, C)."""
     names = []

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from core.inspect.explain import feature_map_layers, saliency, saliency_on_drawing
+from core.inspect.explain import feature_map_layers, output_layer, saliency, saliency_on_drawing
 
 #: The methods, by their name on the command line, and their name for a person.
 METHODS = {"saliency": "Saliency", "gradcam": "Grad-CAM", "occlusion": "Occlusion"}
@@ -122,11 +122,6 @@ def _undo_deslant(cam: np.ndarray, model_input: np.ndarray) -> np.ndarray:
                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
 
-def _head(model):
-    """The layer that gives the model's (first) output."""
-    return model.outputs[0]._keras_history[0]
-
-
 def _gradcam_model(model, layer_name: str):
     """A model from the input to ``layer_name``'s maps and to what the output layer gets
     (its logits are computed from that: a saturated softmax has no gradient left)."""
@@ -134,7 +129,7 @@ def _gradcam_model(model, layer_name: str):
 
     models = _gradcam_models.setdefault(model, {})
     if layer_name not in models:
-        head = _head(model)
+        head = output_layer(model)
         logits_from_input = (isinstance(head, keras.layers.Dense)
                              and getattr(head.activation, "__name__", "") == "softmax")
         into = head.input if logits_from_input else model.outputs[0]

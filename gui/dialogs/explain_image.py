@@ -16,6 +16,13 @@ METHOD_TIPS = {
     "occlusion": "A grey patch slid over the image: where covering it lowers the top score most.",
 }
 DEFAULT_LAYER = ""  # Grad-CAM's layer: the last convolution
+#: A heat map's colour over a drawing or an image.
+HEAT_RGB = (230, 40, 20)
+
+
+def heat_strength(heat: np.ndarray) -> np.ndarray:
+    """How opaque a heat map (0 to 1) is drawn: weak heat still shows."""
+    return np.clip(heat, 0, 1) ** 0.7
 
 
 class HeatChoice(QWidget):
@@ -93,8 +100,8 @@ def heat_pixmap(image: np.ndarray, heat: np.ndarray | None, side: int = 280) -> 
     rgb = np.repeat(image[..., None], 3, axis=2) if image.ndim == 2 else image
     rgb = np.clip(rgb, 0, 255).astype(np.float32)
     if heat is not None:
-        alpha = np.clip(cv2.resize(np.asarray(heat, np.float32), rgb.shape[1::-1]), 0, 1)[..., None] ** 0.7 * 0.75
-        rgb = rgb * (1 - alpha) + np.float32([230, 40, 20]) * alpha
+        alpha = heat_strength(cv2.resize(np.asarray(heat, np.float32), rgb.shape[1::-1]))[..., None] * 0.75
+        rgb = rgb * (1 - alpha) + np.float32(HEAT_RGB) * alpha
     h, w = rgb.shape[:2]
     scale = side / max(h, w)
     big = cv2.resize(rgb.astype(np.uint8), (round(w * scale), round(h * scale)), interpolation=cv2.INTER_NEAREST)

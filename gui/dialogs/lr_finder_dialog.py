@@ -5,7 +5,6 @@ the suggested rate marked, and "Use this rate" to put it in the panel."""
 from __future__ import annotations
 
 import threading
-import time
 
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
@@ -113,7 +112,6 @@ class LrFinderDialog(QDialog):
         self.worker.returned.connect(self._on_returned)
         self.worker.failed.connect(self._on_failed)
         self.stop_button.setEnabled(True)
-        self._started = time.monotonic()
         self.timer.start()
         self.thread.start()
 
@@ -135,12 +133,13 @@ class LrFinderDialog(QDialog):
 
         if not self.lrs:
             return
+        smooth = smoothed(self.losses)
         self.raw_line.set_data(self.lrs, self.losses)
-        self.smooth_line.set_data(self.lrs, smoothed(self.losses))
+        self.smooth_line.set_data(self.lrs, smooth)
         self.axes.relim()
         self.axes.autoscale_view()
-        low = min(smoothed(self.losses))
-        self.axes.set_ylim(bottom=min(0, low), top=max(1e-3, 1.5 * max(smoothed(self.losses)[:10]), 2 * low))
+        # From 0 to a little above the first steps' loss: the blow-up's spike is cut off.
+        self.axes.set_ylim(bottom=min(0, smooth.min()), top=max(1e-3, 1.5 * smooth[:10].max(), 2 * smooth.min()))
         self.plot.draw_idle()
 
     def _on_returned(self, result: dict) -> None:

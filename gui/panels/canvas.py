@@ -8,6 +8,8 @@ from PySide6.QtCore import QPointF, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen, QTabletEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from gui.dialogs.explain_image import HEAT_RGB, heat_strength
+
 
 class DrawingCanvas(QWidget):
     """A square canvas the user draws a digit on.
@@ -199,10 +201,8 @@ class DrawingCanvas(QWidget):
         else:
             h, w = heat.shape
             rgba = np.zeros((h, w, 4), np.uint8)
-            rgba[..., 0] = 230
-            rgba[..., 1] = 40
-            rgba[..., 2] = 20
-            rgba[..., 3] = (np.clip(heat, 0, 1) ** 0.7 * 190).astype(np.uint8)
+            rgba[..., :3] = HEAT_RGB
+            rgba[..., 3] = (heat_strength(heat) * 190).astype(np.uint8)
             self._overlay = QImage(rgba.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy()
         self.update()
 
