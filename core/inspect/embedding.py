@@ -15,6 +15,8 @@ from typing import Callable
 
 import numpy as np
 
+from core.inspect.explain import output_layer
+
 #: Test images on the map by default.
 MAP_IMAGES = 2000
 #: Images per forward pass.
@@ -25,7 +27,7 @@ _probes: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 def penultimate_layer(model) -> str:
     """The layer whose output the model's output layer reads."""
-    head = model.outputs[0]._keras_history[0]
+    head = output_layer(model)
     into = head.input[0] if isinstance(head.input, (list, tuple)) else head.input
     return into._keras_history[0].name
 
@@ -103,11 +105,17 @@ def sample_indices(count: int, total: int, seed: int = 0) -> np.ndarray:
 def embedding_map(model, x: np.ndarray, y: np.ndarray, count: int = MAP_IMAGES, seed: int = 0,
                   on_batch: Callable[[int, int], None] | None = None) -> EmbeddingMap:
     """Maps a sample of ``count`` images of ``x`` (labels ``y``) by PCA of the model's last
-    hidden layer."""
+    hidden layer.
+
+    Raises:
+        ValueError: when there are fewer than 2 images.
+    """
+    if len(x) < 2:
+        raise ValueError(f"A map needs at least 2 images. Received: {len(x)} image(s)")
     indices = sample_indices(count, len(x), seed)
     images = np.asarray(x[indices], np.float32)
     hidden = features(model, images, on_batch)
-    head = model.outputs[0]._keras_history[0]  # the output layer reads the hidden one
+    head = output_layer(model)  # it reads the hidden layer
     predicted = np.asarray(head(hidden.reshape(len(images), *head.input.shape[1:]))).argmax(axis=1)
     mean, directions, explained = pca(hidden)
     return EmbeddingMap((hidden - mean) @ directions.T, np.asarray(y)[indices].astype(int), predicted.astype(int),

@@ -133,10 +133,15 @@ def find_learning_rate(
     trial = dataclasses.replace(config, learning_rate=start_lr, schedule="constant", warmup=0, strategy="default",
                                 device="auto" if config.device == "all" else config.device)
     batch = min(config.batch_size, len(data.x_train))
-    x, y = host_tensor(data.x_train), host_tensor(np.asarray(data.y_train), None)
-    stream = without_autotune(tf.data.Dataset.from_tensor_slices((x, targets(model, y)))
-                              .shuffle(min(len(data.x_train), 20_000), seed=config.seed).repeat()
-                              .batch(batch, drop_remainder=True))
+    if getattr(data.x_train, "streamed", False):  # a large folder, read from disk as training reads it
+        images = data.x_train.batches(np.asarray(data.y_train), batch, config.seed).unbatch()
+    else:
+        images = tf.data.Dataset.from_tensor_slices(
+            (host_tensor(data.x_train), host_tensor(np.asarray(data.y_train), None))
+        ).shuffle(min(len(data.x_train), 20_000), seed=config.seed)
+    # Batches of one size, so that each step's loss can be told from Keras's running mean.
+    stream = without_autotune(images.repeat().batch(batch, drop_remainder=True)
+                              .map(lambda x, y: (x, targets(model, y))))
     lrs = learning_rates(start_lr, end_lr, steps)
     record = {"lrs": [], "losses": [], "stopped": False, "blew_up": False}
 

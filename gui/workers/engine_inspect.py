@@ -27,7 +27,6 @@ def explanation(predictor, picture: np.ndarray, options: dict) -> dict:
     """
     from core.inspect.explain import feature_grid, feature_map_layers, feature_maps
     from core.inspect.heatmaps import explain_input, explain_picture, gradcam_layers
-    from core.reading.preprocess import fit_to_input, mnist_style_with_transform
 
     method, maps_layer = options.get("method") or "", options.get("maps_layer") or ""
     out = {"heat": None, "method": method, "gradcam_layer": None, "gradcam_layers": [], "layers": [],
@@ -53,14 +52,7 @@ def explanation(predictor, picture: np.ndarray, options: dict) -> dict:
                     out["heat"] = explained.model_heat if photo else explained.heat
                     out["reading"] = predictor.class_names[explained.class_index]
                     out["gradcam_layer"] = explained.layer
-            model_input = None
-            if maps_layer:
-                if photo:
-                    from core.reading.photos import photo_input
-
-                    model_input = photo_input(picture, predictor.input_shape).astype(np.float32)
-                elif (found := mnist_style_with_transform(picture)) is not None:
-                    model_input = fit_to_input(found[0], predictor.input_shape)
+            model_input = drawing_input(predictor, picture) if maps_layer else None
         if method == "gradcam" and out["gradcam_layer"] is None:
             from core.inspect.heatmaps import default_gradcam_layer
 
@@ -91,6 +83,9 @@ def embedding_map_result(predictor, metadata: dict, count: int, on_batch) -> tup
     problem = mismatch(predictor.input_shape, predictor.num_classes, data, dataset)
     if problem:
         raise ValueError(problem[0].upper() + problem[1:])
+    if len(data.x_test) < 2:
+        raise ValueError(f"{dataset} has {len(data.x_test)} test image(s): too few to map. A folder keeps a fifth "
+                         "of each class's images for testing; add images to it.")
     found = embedding_map(predictor.model, data.x_test, data.y_test, count, on_batch=on_batch)
     images = np.asarray(data.x_test[found.indices])
     if images.shape[-1] == 1:

@@ -56,3 +56,14 @@ def test_the_model_tested_gets_its_weights_back_and_a_stop_ends_it():
     assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
     with pytest.raises(ValueError, match="Received: start_lr=1.0"):
         find_learning_rate(TrainConfig.for_arch("mlp"), data=data, model=model, start_lr=1.0, end_lr=0.1)
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_a_colour_folder_dataset_is_tested_too_streamed_or_not(tmp_path, monkeypatch, streamed):
+    from tests.folders import write_image_folder
+
+    if streamed:  # "large" here: the training images are read from disk as training reads them
+        monkeypatch.setattr("core.data.folders.STREAM_ABOVE_BYTES", 10_000)
+    root = write_image_folder(tmp_path / "shapes", per_class=12, size=32)
+    found = find_learning_rate(TrainConfig.for_arch("lenet5", dataset=str(root), batch_size=8), steps=20)
+    assert len(found["lrs"]) >= 10 and all(np.isfinite(found["losses"][:10]))

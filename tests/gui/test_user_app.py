@@ -2,7 +2,7 @@
 
 from PySide6.QtWidgets import QApplication
 
-from tests.gui.userpath import (button, choose, click, field, key, menu_action, open_tab, open_window, trigger,
+from tests.gui.userpath import (button, choose, click, combo, field, key, menu_action, open_tab, open_window, trigger,
                                 type_into)
 
 
@@ -62,6 +62,7 @@ def test_the_next_start_remembers_the_session(window, qtbot, dialogs, tmp_path, 
     choose(qtbot, field(panel, "Device"), "CPU")  # listed once TensorFlow has loaded
     key(qtbot, window, "]")  # a thicker pen
     pen = window.pen_width.value()
+    choose(qtbot, combo(window.canvas_panel, "Explain by"), "Occlusion")
     open_tab(qtbot, window.tabs, "Layers")
     window.resize(1320, 780)
     sizes = window.centralWidget().sizes()
@@ -76,6 +77,7 @@ def test_the_next_start_remembers_the_session(window, qtbot, dialogs, tmp_path, 
     assert field(fields, "Architecture").currentText() == "ResNet-18"
     assert [field(fields, c).text() for c in ("Epochs", "Learning rate", "Training images")] == ["7", "0.002", "2500"]
     assert fields.advanced.isVisible() and again.pen_width.value() == pen
+    assert combo(again.canvas_panel, "Explain by").currentText() == "Occlusion"
     qtbot.waitUntil(lambda: field(fields, "Device").count() >= 2, timeout=10_000)
     assert field(fields, "Device").currentText() == "CPU"
     assert again.tabs.tabText(again.tabs.currentIndex()) == "Layers"

@@ -284,7 +284,22 @@ def test_a_model_of_photos_turns_the_canvas_into_an_image_area(window, qtbot, di
     assert panel.top_prediction.label.text() in SHAPES
     click_button(qtbot, window, "Why?")  # the heat map lies over the photo
     qtbot.waitUntil(lambda: window.canvas.has_overlay, timeout=10_000)
+    for method in ("Grad-CAM", "Occlusion"):  # each method explains a colour photo too
+        before = window.canvas.overlay_heat
+        choose(qtbot, combo(panel, "Explain by"), method)
+        qtbot.waitUntil(lambda: window.canvas.overlay_heat is not before and window.explainer._request == 0,
+                        timeout=10_000)
+        assert window.canvas.overlay_heat.shape == (32, 32) and window.explainer.error == ""
     key(qtbot, window, "W")
+    # The Map places the folder's test images, in colour, and the photo among them.
+    view = open_tab(qtbot, window.tabs, "Map")
+    qtbot.waitUntil(lambda: "too few to map" in view.note.text(), timeout=30_000)  # 2 images a class: none to test
+    root = write_image_folder(tmp_path / "shapes", per_class=5)  # now one of each class is a test image
+    dialogs.open = str(model_path)
+    key(qtbot, window, "Ctrl+O")  # the same model: its map is made again
+    qtbot.waitUntil(lambda: view.result is not None and view.drawing_point is not None, timeout=30_000)
+    assert view.result["images"].shape[1:] == (32, 32, 3)
+    assert [t.get_text() for t in view.axes.get_legend().get_texts()] == list(SHAPES)
     view = open_tab(qtbot, window.tabs, "Activations")
     qtbot.waitUntil(lambda: view.grid is not None, timeout=10_000)
     # A dropped image replaces it; Clear empties the area, and the hint says what to do.
