@@ -22,15 +22,24 @@ def build_parser() -> argparse.ArgumentParser:
                         help="show TensorFlow's own start-up messages (also: CNN_STUDIO_VERBOSE=1)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("summary", help="print the layer summary of an architecture")
-    p.add_argument("arch", choices=list(ARCHITECTURES), metavar="ARCH",
-                   help=f"one of: {', '.join(ARCHITECTURES)}")
+    p = sub.add_parser("summary", help="print the layer summary of an architecture or a network file")
+    p.add_argument("arch", choices=list(ARCHITECTURES), metavar="ARCH", nargs="?",
+                   help=f"one of: {', '.join(ARCHITECTURES)} (or --network PATH)")
+    p.add_argument("--network", metavar="PATH", help="a network file (Keras JSON, see main.py network) instead of ARCH")
     p.add_argument("--input", type=parse_shape_arg, metavar="HxWxC",
                    help="input shape (default: the reference input, or 28x28x1 for the compact form)")
-    p.add_argument("--classes", type=positive_int, default=10, metavar="N", help="number of classes (default 10)")
+    p.add_argument("--classes", type=positive_int, default=None, metavar="N", help="number of classes (default 10)")
     add_model_options(p, default_form="reference")
     p.add_argument("--aux", action="store_true", help="GoogLeNet: include the auxiliary heads")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = sub.add_parser("network", help="write an architecture of the zoo as a network file to edit (Keras JSON)")
+    p.add_argument("arch", choices=list(ARCHITECTURES), metavar="ARCH", help=f"one of: {', '.join(ARCHITECTURES)}")
+    p.add_argument("--input", type=parse_shape_arg, metavar="HxWxC",
+                   help="input shape (default: 28x28x1 for the compact form, the paper's for the reference)")
+    p.add_argument("--classes", type=positive_int, default=10, metavar="N", help="number of classes (default 10)")
+    add_model_options(p, default_form="compact")
+    p.add_argument("--out", metavar="PATH", help="write it to PATH (default: print it)")
 
     p = sub.add_parser("train", help="train an architecture headless, or go on training a saved model")
     add_train_options(p, train=True)
@@ -91,10 +100,10 @@ def run_command(argv: list[str]) -> int | None:
         os.environ[VERBOSE_ENV] = "1"
     if args.command is None:
         return None
-    from cli.commands import cmd_evaluate, cmd_predict, cmd_summary
+    from cli.commands import cmd_evaluate, cmd_network, cmd_predict, cmd_summary
     from cli.inspect import cmd_explain, cmd_lrfind
     from cli.train import cmd_sweep, cmd_train
 
     command = {"summary": cmd_summary, "train": cmd_train, "sweep": cmd_sweep, "predict": cmd_predict,
-               "evaluate": cmd_evaluate, "explain": cmd_explain, "lrfind": cmd_lrfind}[args.command]
+               "evaluate": cmd_evaluate, "network": cmd_network, "explain": cmd_explain, "lrfind": cmd_lrfind}[args.command]
     return command(args)

@@ -3,28 +3,57 @@ files with a trained model, and measuring one on a test set."""
 
 from __future__ import annotations
 
+import argparse
 import json
 
-from cli.options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, err, model_options
+from cli.options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, chosen_arch, err, model_options
 
 
 def cmd_summary(args) -> int:
+    from core.models.networks import is_network, network_path, network_shape
     from core.runtime.device import load_tensorflow
     from core.models.registry import build_model
     from core.models.summary import format_table, summarize, to_dict
 
     try:
-        options = model_options(args)
+        arch = chosen_arch(args)
+        options = model_options(argparse.Namespace(**{**vars(args), "arch": arch}))
         load_tensorflow()
-        model = build_model(args.arch, args.input, args.classes, form=args.form, **options)
+        classes = args.classes or (network_shape(network_path(arch))[1] if is_network(arch) else 10)
+        model = build_model(arch, args.input, classes, form=args.form, **options)
     except ValueError as e:
         err(f"error: {e}")
         return EXIT_USAGE
     summary = summarize(model)
     if args.json:
-        print(json.dumps(to_dict(summary, args.arch)))
+        print(json.dumps(to_dict(summary, arch)))
     else:
         print(format_table(summary))
+    return EXIT_OK
+
+
+def cmd_network(args) -> int:
+    """Writes a zoo architecture as a network file (Keras JSON) to edit."""
+    from core.atomic import write_text_atomically
+    from core.models.registry import zoo_network
+    from core.runtime.device import load_tensorflow
+
+    try:
+        options = model_options(args)
+        load_tensorflow()
+        text = zoo_network(args.arch, args.form, args.input, args.classes, **options)
+    except ValueError as e:
+        err(f"error: {e}")
+        return EXIT_USAGE
+    if not args.out:
+        print(text)
+        return EXIT_OK
+    try:
+        written = write_text_atomically(args.out, text + "\n")
+    except OSError as e:
+        err(f"error: cannot write {args.out}: {e.strerror or e}. Choose another folder.")
+        return EXIT_FAILED
+    err(f"Wrote {written}: train it with main.py train --network {written}")
     return EXIT_OK
 
 

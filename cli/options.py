@@ -99,6 +99,24 @@ def add_model_options(p, default_form: str | None) -> None:
     p.add_argument("--inception", choices=("v1", "v2", "v3"), help="GoogLeNet: Inception block version")
 
 
+def chosen_arch(args) -> str:
+    """The architecture the command names: ARCH, or the network file of ``--network``.
+
+    Raises:
+        ValueError: both or neither given.
+    """
+    network = getattr(args, "network", None)
+    if network and args.arch:
+        raise ValueError("give ARCH or --network PATH, not both")
+    if network:
+        from core.models.networks import network_id
+
+        return network_id(network)
+    if not args.arch:
+        raise ValueError("name the architecture (ARCH) or a network file (--network PATH)")
+    return args.arch
+
+
 def model_options(args) -> dict:
     """The architecture's own options given on the command line."""
     from core.models.registry import get_arch
@@ -128,8 +146,11 @@ def add_train_options(p, train: bool = False) -> None:
     from core.models.registry import ARCHITECTURES
     from core.training.schedules import SCHEDULES
 
-    p.add_argument("arch", choices=list(ARCHITECTURES), metavar="ARCH", nargs="?" if train else None,
-                   help=f"one of: {', '.join(ARCHITECTURES)}" + (" (not with --resume)" if train else ""))
+    p.add_argument("arch", choices=list(ARCHITECTURES), metavar="ARCH", nargs="?",
+                   help=f"one of: {', '.join(ARCHITECTURES)}" + (" (not with --resume)" if train else "")
+                   + "; or --network PATH")
+    p.add_argument("--network", metavar="PATH", help="train a network file (Keras JSON, see main.py network) "
+                                                      "instead of ARCH")
     if train:
         p.add_argument("--resume", metavar="PATH",
                        help="go on training a saved run (library file or checkpoint) for --epochs N more "

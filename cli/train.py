@@ -73,6 +73,11 @@ def train_config(args):
     from core.training.config import TrainConfig
     from core.training.resume import finetune_config, resume_config
 
+    if getattr(args, "network", None):
+        from cli.options import chosen_arch
+
+        args.arch = chosen_arch(args)  # the file's id; checked with the other settings
+        args.network = None
     settings = given_settings(args)
     resume, start_from = getattr(args, "resume", None), getattr(args, "start_from", None)
     if resume and start_from:

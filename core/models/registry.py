@@ -117,6 +117,10 @@ def get_arch(arch_id: str) -> ArchInfo:
     Raises:
         ValueError: when the id is unknown.
     """
+    from core.models.networks import is_network
+
+    if is_network(arch_id):
+        return network_arch(arch_id)
     try:
         return ARCHITECTURES[arch_id]
     except KeyError:
@@ -124,6 +128,21 @@ def get_arch(arch_id: str) -> ArchInfo:
             f"Unknown architecture. Expected one of {', '.join(ARCHITECTURES)}. "
             f"Received: arch={arch_id!r}"
         ) from None
+
+
+def network_arch(arch_id: str) -> ArchInfo:
+    """The registry entry of a network file (``network:PATH``, see :mod:`core.models.networks`).
+
+    Raises:
+        core.models.networks.NetworkError: the file cannot be used.
+    """
+    from core.models.networks import network_path, network_shape
+
+    path = network_path(arch_id)
+    input_shape, classes = network_shape(path)
+    return ArchInfo(arch_id, path.stem, "core.models.networks:network_model", input_shape, "unit",
+                    TrainingDefaults("adam", 1e-3, 128, 5, "cosine"),
+                    f"A network of your own ({path}): {'×'.join(map(str, input_shape))} images, {classes} classes.")
 
 
 def check_input_shape(input_shape) -> tuple[int, int, int]:
@@ -192,6 +211,8 @@ def build_model(arch_id: str, input_shape=None, classes: int = 10, form: str = "
             an option the architecture does not take.
     """
     info = get_arch(arch_id)
+    if info.factory == "core.models.networks:network_model":
+        return _build_network(info, input_shape, classes, input_stats, options)
     if form not in ("reference", "compact"):
         raise ValueError(f"form must be 'reference' or 'compact'. Received: form={form!r}")
     unknown = sorted(set(options) - set(info.options))
@@ -215,6 +236,34 @@ def build_model(arch_id: str, input_shape=None, classes: int = 10, form: str = "
 
         standardize_input(model, input_stats)
     return model
+
+
+def _build_network(info: ArchInfo, input_shape, classes, input_stats, options):
+    """A network file's model, which must take ``input_shape`` and give ``classes`` (its own
+    layers decide the rest: ``form`` and ``deslant`` do not apply)."""
+    from core.models.networks import network_model, network_path
+
+    if options:
+        raise ValueError(f"a network file takes no options. Received: {', '.join(f'{k}={v!r}' for k, v in options.items())}")
+    if input_shape is not None and check_input_shape(input_shape) != info.reference_input:
+        raise ValueError(f"the network {info.name} takes {'×'.join(map(str, info.reference_input))} images. "
+                         f"Received: input_shape={tuple(input_shape)!r}")
+    model = network_model(network_path(info.id), name=None)
+    if int(model.outputs[0].shape[-1]) != classes:
+        raise ValueError(f"the network {info.name} gives {int(model.outputs[0].shape[-1])} class scores. "
+                         f"Received: classes={classes!r}")
+    if input_stats is not None and "rescaling" in {layer.name for layer in model.layers}:
+        from core.models.common import standardize_input
+
+        standardize_input(model, input_stats)
+    return model
+
+
+def zoo_network(arch: str, form: str = "compact", input_shape=None, classes: int = 10, **options) -> str:
+    """A zoo architecture as an editable network file (see :mod:`core.models.networks`)."""
+    from core.models.networks import network_text
+
+    return network_text(build_model(arch, input_shape, classes, form=form, **options))
 
 
 def inference_model(model):

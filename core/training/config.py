@@ -11,6 +11,7 @@ import numpy as np
 
 from core.data.datasets import DATASETS
 from core.runtime.distribute import DEFAULT_WORKER_TIMEOUT, check_strategy
+from core.models.networks import is_network
 from core.models.registry import ARCHITECTURES, get_arch
 from core.training.schedules import SCHEDULES
 
@@ -206,7 +207,23 @@ class TrainConfig:
                 bracket = "(" if low_open else "["
                 errors[name] = f"must be in {bracket}{low:g}, {high:g}], not {value:g}"
 
-        if self.arch not in ARCHITECTURES:
+        if is_network(self.arch):
+            from core.models.networks import network_path, network_shape
+
+            try:
+                network_input, network_classes = network_shape(network_path(self.arch))
+            except ValueError as e:
+                errors["network"] = str(e)
+            else:
+                shape, classes = self._input_shape(), self._class_count()
+                if shape is not None and tuple(shape) != tuple(network_input):
+                    errors["network"] = (f"takes {'×'.join(map(str, network_input))} images; this dataset's are "
+                                         f"{'×'.join(map(str, shape))}")
+                elif classes is not None and classes != network_classes:
+                    errors["network"] = f"gives {network_classes} class scores; this dataset has {classes} classes"
+            if self.options:
+                errors["options"] = f"a network file takes no options, not {self.options!r}"
+        elif self.arch not in ARCHITECTURES:
             errors["arch"] = f"unknown architecture {self.arch!r}; choose one of {', '.join(ARCHITECTURES)}"
         elif not isinstance(self.options, dict) or set(self.options) - set(ARCHITECTURES[self.arch].options):
             allowed = ", ".join(ARCHITECTURES[self.arch].options) or "none"
@@ -334,6 +351,15 @@ class TrainConfig:
         try:
             return tuple(get_dataset_info(self.dataset, self.image_size, self.color_mode).input_shape)
         except Exception:  # an unusable dataset or option, reported under its own name
+            return None
+
+    def _class_count(self) -> int | None:
+        """How many classes the run's dataset has (None when that cannot be told)."""
+        from core.data.datasets import get_dataset_info
+
+        try:
+            return len(get_dataset_info(self.dataset, self.image_size, self.color_mode).class_names)
+        except Exception:  # reported under the dataset's own name
             return None
 
     def validate(self) -> None:

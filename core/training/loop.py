@@ -330,6 +330,18 @@ def train_model(
     return result
 
 
+def build_network_checked(config: TrainConfig, data: Dataset):
+    """The run's model; a network file whose layers do not fit together is a setting to fix
+    (:class:`SettingsError` naming the layer), not a failure of the run."""
+    from core.models.networks import NetworkError
+    from core.models.registry import build_model
+
+    try:
+        return build_model(config.arch, data.input_shape, data.num_classes, **config.model_options())
+    except NetworkError as e:
+        raise SettingsError({"network": str(e)}) from None
+
+
 def run_training(
     config: TrainConfig,
     *,
@@ -393,7 +405,7 @@ def run_training(
 
     state = state_for(config) if config.resume else None
     with graph_lock, training_scope(config), dtype_policy(policy):
-        model = build_model(config.arch, data.input_shape, data.num_classes, **config.model_options())
+        model = build_network_checked(config, data)
         fine_tune = put_start_weights(model, config, state)
     result = train_model(model, data, config, plain_copy=plain, state=state, **callbacks)
     result.fine_tune = fine_tune

@@ -104,12 +104,11 @@ def find_learning_rate(
                          f"start_lr={start_lr!r}, end_lr={end_lr!r}, steps={steps!r}")
     import keras
 
-    from core.models.registry import build_model
     from core.runtime.device import load_tensorflow
     from core.runtime.tfdata import without_autotune
     from core.training.callbacks import output_names
     from core.training.compiling import AUX_LOSS_WEIGHT, make_optimizer
-    from core.training.loop import host_tensor, targets
+    from core.training.loop import build_network_checked, host_tensor, targets
 
     config.validate()
     load_tensorflow()
@@ -125,7 +124,7 @@ def find_learning_rate(
 
             config = dataclasses.replace(config, input_stats=pixel_statistics(data.x_train, seed=config.seed))
         with graph_lock:
-            model = build_model(config.arch, data.input_shape, data.num_classes, **config.model_options())
+            model = build_network_checked(config, data)
             put_start_weights(model, config, None)
     import tensorflow as tf
 
