@@ -9,7 +9,7 @@ import inspect
 import keyword
 import re
 
-from core.models.networks import NetworkError, read_network
+from core.models.networks import NetworkError, named_entries, read_network
 
 _KINDS = {"keras.initializers": "initializers", "keras.regularizers": "regularizers",
           "keras.constraints": "constraints"}
@@ -163,8 +163,8 @@ def network_code(source, title: str = "") -> str:
         inputs = ", ".join(names[h[0]] for h in _history(body["input_layers"])) or "inputs"
         outputs = ", ".join(names[h[0]] for h in _history(body["output_layers"]))
         if not _history(body["input_layers"]):
-            inputs = ", ".join(names[entry[0]] for entry in _entries(body["input_layers"]))
-            outputs = ", ".join(names[entry[0]] for entry in _entries(body["output_layers"]))
+            inputs = ", ".join(names[entry[0]] for entry in named_entries(body["input_layers"]))
+            outputs = ", ".join(names[entry[0]] for entry in named_entries(body["output_layers"]))
     model_name = body.get("name") or "network"
     head = [f'"""{title or model_name}: a network written by CNN Studio (Keras functional API).',
             "", "Run it to see its layers: python this_file.py", '"""', "", "import keras",
@@ -177,10 +177,3 @@ def network_code(source, title: str = "") -> str:
     return "\n".join(head + ["", ""] + lines + [
         "", f"model = keras.Model({inputs}, {outputs}, name={model_name!r})", "",
         'if __name__ == "__main__":', "    model.summary()", ""])
-
-
-def _entries(value) -> list:
-    """``[["name", 0, 0], …]`` or ``["name", 0, 0]``, as Keras writes input/output layers."""
-    if value and isinstance(value[0], str):
-        return [value]
-    return list(value or [])

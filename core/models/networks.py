@@ -124,10 +124,19 @@ def network_model(source, name: str | None = None):
     try:
         model = keras.models.model_from_json(json.dumps(config))
     except Exception as e:  # Keras raises ValueError, TypeError, KeyError… for a bad config
-        problems = [step for step in walk(config) if step["error"]]
+        # Built layer by layer: the failing layer is named, and a config written without
+        # the tensors' shapes (the editor's) builds too.
+        tensors = {}
+        problems = [step for step in walk(config, tensors) if step["error"]]
         if problems:
             raise NetworkError(f"layer {problems[0]['name']!r} ({problems[0]['kind']}): {problems[0]['error']}") from None
-        raise NetworkError(f"the network does not fit together: {_reason(e)}") from None
+        try:
+            ends = {key: [tensors[entry[0]] for entry in named_entries(config["config"].get(key))]
+                    for key in ("input_layers", "output_layers")}
+            model = keras.Model(ends["input_layers"], ends["output_layers"][0] if len(ends["output_layers"]) == 1
+                                else ends["output_layers"], name=config["config"].get("name"))
+        except Exception:
+            raise NetworkError(f"the network does not fit together: {_reason(e)}") from None
     if len(model.outputs) < 1 or len(model.outputs[0].shape) != 2:
         raise NetworkError(f"the network's output must be one score per class (batch, classes); its output is "
                            f"{tuple(model.outputs[0].shape)}. End it with a Dense layer.")
@@ -144,7 +153,7 @@ def _reason(error: Exception) -> str:
     return (lines[0] if lines else type(error).__name__)[:400]
 
 
-def _inputs_of(layer: dict) -> list[str]:
+def layer_inputs(layer: dict) -> list[str]:
     """The names of the layers whose outputs a functional config's layer takes."""
     found = []
 
@@ -164,7 +173,14 @@ def _inputs_of(layer: dict) -> list[str]:
     return found
 
 
-def walk(source) -> list[dict]:
+def named_entries(value) -> list:
+    """``[["name", 0, 0], …]`` or ``["name", 0, 0]``, as Keras writes input/output layers."""
+    if value and isinstance(value[0], str):
+        return [value]
+    return list(value or [])
+
+
+def walk(source, tensors: dict | None = None) -> list[dict]:
     """Builds a network's layers one by one, in the config's order: for each, ``name``,
     ``kind``, ``inputs`` (layer names), ``output_shape`` (without the batch), ``params``
     and ``error`` (why it cannot be built on its inputs, else None). A layer after a
@@ -175,7 +191,8 @@ def walk(source) -> list[dict]:
 
     config = read_network(source)
     sequential = config["class_name"] == "Sequential"
-    tensors, steps, previous = {}, [], None
+    tensors = {} if tensors is None else tensors
+    steps, previous = [], None
     for layer in config["config"].get("layers") or []:
         kind, layer_config = layer["class_name"], layer.get("config") or {}
         name = layer_config.get("name", kind)
@@ -186,11 +203,14 @@ def walk(source) -> list[dict]:
                 shape = layer_config.get("batch_shape") or layer_config.get("batch_input_shape")
                 tensors[name] = keras.Input(shape=tuple(shape[1:]), name=name)
             else:
-                step["inputs"] = [previous] if sequential and previous else _inputs_of(layer)
+                step["inputs"] = [previous] if sequential and previous else layer_inputs(layer)
+                if len(layer.get("inbound_nodes") or []) > 1:
+                    raise ValueError("it is used twice (shared weights), which is not supported here")
                 if not step["inputs"]:
                     raise ValueError("it takes no input: link it to a layer")
                 missing = [n for n in step["inputs"] if n not in tensors]
                 if missing:
+                    step["blocked"] = True  # by a problem above it, or a name no layer has
                     raise ValueError(f"its input {missing[0]!r} is missing")
                 built = keras.saving.deserialize_keras_object(layer, safe_mode=True)
                 args = [tensors[n] for n in step["inputs"]]
@@ -237,3 +257,66 @@ def network_shape(source) -> tuple[tuple[int, int, int], int]:
         raise NetworkError("the network does not say its input shape (an Input of height, width and channels) "
                            "or its classes (a last Dense layer).")
     return tuple(int(d) for d in shape[1:]), int(classes)
+
+
+#: A network whose epoch on MNIST would take longer than this here is marked too large.
+MAX_EPOCH_SECONDS = 12 * 3600
+#: …and one whose training would need more memory than this.
+MAX_TRAIN_BYTES = 8e9
+
+
+def check_network(source, classes: int, images: int = 54_000, batch_size: int = 128,
+                  dangling: list[str] | None = None) -> dict:
+    """The live check of a network being edited: each layer's output shape, parameters and
+    MACs, the totals, and its problems, each on the layer that causes it.
+
+    Args:
+        classes: the dataset's class count (the output must give one score for each).
+        images, batch_size: for the epoch-time and memory estimate.
+        dangling: layers whose output nothing takes (the editor knows them).
+
+    Returns:
+        ``layers`` (:func:`walk`'s entries, each with ``macs``), ``problems`` (``layer``
+        (None for the whole network) and ``message``), and when it builds, ``summary``
+        (:func:`core.models.summary.to_dict`) and ``estimate`` (``seconds_per_epoch``,
+        ``memory_bytes``).
+    """
+    from core.models.summary import estimate_training, format_bytes, format_seconds, summarize, to_dict
+
+    steps = walk(source)
+    problems = [{"layer": s["name"], "message": s["error"]} for s in steps if s["error"] and not s.get("blocked")
+                or s.get("blocked") and not any(n in {t["name"] for t in steps} for n in s["inputs"])]
+    problems += [{"layer": name, "message": "its output goes nowhere: link it to a layer below, or delete it"}
+                 for name in dangling or []]
+    out = {"layers": steps, "problems": problems, "summary": None, "estimate": None}
+    for step in steps:
+        step["macs"] = 0
+    if problems or any(s["error"] for s in steps):
+        return out
+    last = steps[-1]
+    if last["output_shape"] != (classes,):
+        problems.append({"layer": last["name"], "message": f"the output is {last['output_shape']}; the dataset has "
+                         f"{classes} classes: end with a Dense layer of {classes} units and softmax"})
+    config = read_network(source)
+    head = config["config"]["layers"][-1]
+    if (head.get("config") or {}).get("activation") != "softmax":
+        problems.append({"layer": last["name"], "message": "the last layer must give probabilities: set its "
+                         "activation to softmax"})
+    try:
+        model = network_model(config)
+    except NetworkError as e:
+        problems.append({"layer": None, "message": str(e)})
+        return out
+    summary = summarize(model)
+    macs = {row.name: row.macs for row in summary.rows}
+    for step in steps:
+        step["macs"] = int(macs.get(step["name"], 0))
+    estimate = estimate_training(summary, images, batch_size)
+    out.update(summary=to_dict(summary), estimate=estimate)
+    if estimate["seconds_per_epoch"] > MAX_EPOCH_SECONDS:
+        problems.append({"layer": None, "message": f"an epoch would take about {format_seconds(estimate['seconds_per_epoch'])} "
+                         "on this machine: make it smaller (fewer filters or units, more pooling)"})
+    if estimate["memory_bytes"] > MAX_TRAIN_BYTES:
+        problems.append({"layer": None, "message": f"training would need about {format_bytes(estimate['memory_bytes'])} "
+                         "of memory: make it smaller, or train with a smaller batch"})
+    return out
