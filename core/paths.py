@@ -14,6 +14,8 @@ APP_NAME = ORGANIZATION_NAME = "CNN Studio"
 LIBRARY_ENV = "CNN_STUDIO_LIBRARY"
 #: Moves My digits (see :func:`my_digits_dir`).
 MY_DIGITS_ENV = "CNN_STUDIO_MY_DIGITS"
+#: Moves My networks (see :func:`my_networks_dir`).
+NETWORKS_ENV = "CNN_STUDIO_NETWORKS"
 #: Moves the list of image folders added to the dataset list (see :func:`image_folders_file`).
 FOLDERS_ENV = "CNN_STUDIO_IMAGE_FOLDERS"
 
@@ -45,6 +47,12 @@ def my_digits_dir() -> Path:
     """``$CNN_STUDIO_MY_DIGITS``, or ``My digits`` in the application's data directory."""
     override = os.environ.get(MY_DIGITS_ENV)
     return Path(override).expanduser() if override else app_data_dir() / "My digits"
+
+
+def my_networks_dir() -> Path:
+    """``$CNN_STUDIO_NETWORKS``, or ``My networks`` in the application's data directory."""
+    override = os.environ.get(NETWORKS_ENV)
+    return Path(override).expanduser() if override else app_data_dir() / "My networks"
 
 
 def image_folders_file() -> Path:

@@ -22,6 +22,7 @@ from gui.tabs.explain_view import ActivationsView, Explainer
 from gui.file_menu import FileMenu
 from gui.help_menu import HelpMenu
 from gui.inspect_windows import InspectWindows
+from gui.network_window import NetworkWindow
 from gui.models_menu import ModelsMenu
 from gui.view_menu import ViewMenu
 from gui.tabs.library_view import LibraryView
@@ -35,7 +36,7 @@ from gui.panels.training_panel import TrainingPanel
 ENGINE_START_FALLBACK_MS = 1000
 
 
-class MainWindow(FileMenu, HelpMenu, InspectWindows, ModelsMenu, ViewMenu, QMainWindow):
+class MainWindow(FileMenu, HelpMenu, InspectWindows, ModelsMenu, NetworkWindow, ViewMenu, QMainWindow):
     """The studio's window.
 
     Args:
@@ -145,6 +146,7 @@ class MainWindow(FileMenu, HelpMenu, InspectWindows, ModelsMenu, ViewMenu, QMain
                      "why_button", "history", "top_prediction", "bars", "preview", "model_label",
                      "undo_action", "redo_action"):
             setattr(self, name, getattr(self.canvas_panel, name))
+        self.build_network_editor()
 
         splitter = QSplitter()
         # The side columns scroll when the screen is short (a 1366×768 laptop).
@@ -422,6 +424,7 @@ class MainWindow(FileMenu, HelpMenu, InspectWindows, ModelsMenu, ViewMenu, QMain
         # its own thread as it ended, it needed the interpreter lock while the UI thread,
         # holding it, waited for a Qt lock the ending thread held: a deadlock.)
         shiboken6.delete(self.engine)
+        shiboken6.delete(self.network_engine)
         if sweep is not None:
             sweep.close()
         self.collector.stop()

@@ -15,6 +15,7 @@ import tempfile  # noqa: E402
 
 os.environ["CNN_STUDIO_LIBRARY"] = tempfile.mkdtemp(prefix="cnn-studio-test-library-")
 os.environ["CNN_STUDIO_MY_DIGITS"] = tempfile.mkdtemp(prefix="cnn-studio-test-my-digits-")
+os.environ["CNN_STUDIO_NETWORKS"] = tempfile.mkdtemp(prefix="cnn-studio-test-networks-")
 os.environ["CNN_STUDIO_IMAGE_FOLDERS"] = os.path.join(tempfile.mkdtemp(prefix="cnn-studio-test-"), "folders.txt")
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -335,6 +335,12 @@ class NetworkDraft:
         self._step(f"Set {key} of {layer.name} to {shown_value(value)}")
         layer.settings[key] = value
 
+    def keep_history(self, before: "NetworkDraft", what: str) -> None:
+        """Takes over ``before``'s undo steps, and one more that goes back to it (a draft
+        that replaces another, opened from a file or the zoo)."""
+        self._undo = [*before._undo, (what, before.layers, before.selected)]
+        self._redo = []
+
     def select(self, name: str) -> None:
         self.selected = self.index(name)
 

@@ -72,6 +72,9 @@ def read_network(source) -> dict:
             config = json.loads(text)
         except json.JSONDecodeError as e:
             raise NetworkError(f"not a network file: bad JSON at line {e.lineno}, column {e.colno} ({e.msg}).") from None
+    if isinstance(config, dict) and "compile_config" in config:
+        # How a saved model was trained (its optimiser, loss) is not its architecture.
+        config = {k: v for k, v in config.items() if k != "compile_config"}
     if not isinstance(config, dict) or config.get("class_name") not in ("Functional", "Sequential", "Model") \
             or not isinstance(config.get("config"), dict):
         raise NetworkError("not a network file: expected a Keras model config (what model.to_json() writes), "
@@ -295,7 +298,8 @@ def check_network(source, classes: int, images: int = 54_000, batch_size: int = 
         return out
     last = steps[-1]
     if last["output_shape"] != (classes,):
-        problems.append({"layer": last["name"], "message": f"the output is {last['output_shape']}; the dataset has "
+        shape = "×".join(str(d) for d in last["output_shape"])
+        problems.append({"layer": last["name"], "message": f"the output is {shape} values; the dataset has "
                          f"{classes} classes: end with a Dense layer of {classes} units and softmax"})
     config = read_network(source)
     head = config["config"]["layers"][-1]
@@ -320,3 +324,31 @@ def check_network(source, classes: int, images: int = 54_000, batch_size: int = 
         problems.append({"layer": None, "message": f"training would need about {format_bytes(estimate['memory_bytes'])} "
                          "of memory: make it smaller, or train with a smaller batch"})
     return out
+
+
+def my_networks() -> list[tuple[str, str]]:
+    """The networks saved in My networks (see :func:`core.paths.my_networks_dir`): (name,
+    architecture id), by name."""
+    from core.paths import my_networks_dir
+
+    folder = my_networks_dir()
+    if not folder.is_dir():
+        return []
+    return [(path.stem, network_id(path)) for path in sorted(folder.glob("*.json"), key=lambda p: p.stem.lower())]
+
+
+def save_network(model, name: str) -> Path:
+    """Saves a built network in My networks as ``name``.json (atomically), as Keras writes it.
+
+    Raises:
+        NetworkError: a name that is not a file name.
+        OSError: the folder cannot be written.
+    """
+    from core.atomic import write_text_atomically
+    from core.paths import my_networks_dir
+
+    name = str(name).strip()
+    if not re.fullmatch(r"[\w][\w .-]{0,63}", name) or name.endswith("."):
+        raise NetworkError(f"a network's name is letters, digits, spaces, '.', '-' and '_' (up to 64). "
+                           f"Received: {name!r}")
+    return write_text_atomically(my_networks_dir() / f"{name}.json", network_text(model) + "\n")

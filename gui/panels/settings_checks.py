@@ -55,6 +55,8 @@ class SettingsChecks:
     def errors(self) -> dict[str, str]:
         config = self.config()
         errors = config.errors()
+        if "network" in errors:  # a network file of the Architecture list
+            errors["arch"] = errors.pop("network")
         for name in NUMBER_FIELDS:
             value = getattr(config, name)
             if name in errors and isinstance(value, str):

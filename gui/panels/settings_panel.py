@@ -375,6 +375,22 @@ class SettingsPanel(SettingsDefaults, SettingsChecks, QWidget):
     def current_form(self) -> str:
         return self.form.currentData()
 
+    def set_networks(self, networks: list[tuple[str, str]]) -> None:
+        """Lists My networks (name, architecture id) after the zoo, keeping the choice."""
+        current = self.current_arch()
+        self.arch.blockSignals(True)
+        while self.arch.count() > len(ARCHITECTURES):
+            self.arch.removeItem(self.arch.count() - 1)
+        if networks:
+            self.arch.insertSeparator(self.arch.count())
+        for name, arch_id in networks:
+            self.arch.addItem(f"{name} (my network)", arch_id)
+            self.arch.setItemData(self.arch.count() - 1, f"Your network {name}, from My networks.", 3)
+        self.arch.setCurrentIndex(max(0, self.arch.findData(current)))
+        self.arch.blockSignals(False)
+        if self.current_arch() != current:
+            self._on_arch_changed()
+
     def _on_arch_changed(self) -> None:
         self.apply_defaults(self.current_arch())
         self.check()

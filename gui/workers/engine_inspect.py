@@ -105,3 +105,37 @@ def drawing_input(predictor, picture: np.ndarray) -> np.ndarray | None:
         return photo_input(picture, predictor.input_shape).astype(np.float32)
     found = mnist_style_with_transform(picture)
     return None if found is None else fit_to_input(found[0], predictor.input_shape)
+
+
+def network_check(config: dict, options: dict) -> dict:
+    """The editor's live check (:func:`core.models.networks.check_network`), or ``error``."""
+    from core.models.networks import check_network
+
+    try:
+        return {**check_network(config, int(options.get("classes", 10)), int(options.get("images", 54_000)),
+                                int(options.get("batch_size", 128)), options.get("dangling") or []), "error": None}
+    except ValueError as e:
+        return {"layers": [], "problems": [{"layer": None, "message": str(e)}], "summary": None, "estimate": None,
+                "error": str(e)}
+
+
+def network_export(config: dict, kind: str, target: str) -> str:
+    """Writes a network: ``kind`` "network" saves it in My networks as ``target`` (a name),
+    "file" as the Keras JSON file ``target``, "code" as the Python file ``target``. Returns
+    the path written.
+
+    Raises:
+        ValueError: a network that does not build, or a bad name; OSError: cannot write.
+    """
+    from pathlib import Path
+
+    from core.atomic import write_text_atomically
+    from core.models.codegen import network_code
+    from core.models.networks import network_model, network_text, save_network
+
+    if kind == "code":
+        return str(write_text_atomically(target, network_code(config)))
+    model = network_model(config)
+    if kind == "file":
+        return str(write_text_atomically(target, network_text(model) + "\n"))
+    return str(save_network(model, target)) if kind == "network" else str(Path(target))

@@ -42,7 +42,7 @@ def test_problems_are_marked_on_the_layer_that_causes_them():
     draft.undo()
     draft.select("dense_1")
     draft.set("units", "7")
-    assert check_network(draft.config(), 10)["problems"][0]["message"].startswith("the output is (7,)")
+    assert check_network(draft.config(), 10)["problems"][0]["message"].startswith("the output is 7 values")
     draft.set("activation", "relu")
     assert any("softmax" in p["message"] for p in check_network(draft.config(), 7)["problems"])
     draft.select("conv2d_2")

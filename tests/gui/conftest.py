@@ -40,6 +40,7 @@ def window(qtbot, tmp_path, monkeypatch):
 
     monkeypatch.setattr(MainWindow, "checkpoints_dir", lambda self: str(tmp_path / "checkpoints"))
     monkeypatch.setenv("CNN_STUDIO_LIBRARY", str(tmp_path / "library"))
+    monkeypatch.setenv("CNN_STUDIO_NETWORKS", str(tmp_path / "networks"))
     w = open_window(qtbot)
     yield w
     w.close()

@@ -151,13 +151,14 @@ class Dialogs:
     """Answers the file and message dialogs the window opens, and remembers what they asked.
 
     Set ``save``, ``open``, ``folder`` (paths, or None for Cancel), ``question`` (a
-    ``QMessageBox.StandardButton``), ``text`` (a name, or None for Cancel) and ``choice``
+    ``QMessageBox.StandardButton``), ``text`` (a name, or None for Cancel), ``item`` (the
+    entry to pick in a list the window offers, or None for Cancel) and ``choice``
     (the text of the button to press in a question box the window ``exec``s).
     """
 
     def __init__(self, monkeypatch):
         self.asked: list[tuple[str, str]] = []
-        self.save = self.open = self.folder = self.text = self.choice = None
+        self.save = self.open = self.folder = self.text = self.choice = self.item = None
         self.question = QMessageBox.StandardButton.Yes
         self.abouts: list[str] = []
         answer = self
@@ -182,6 +183,11 @@ class Dialogs:
             answer.asked.append(("text", title, label))
             return (answer.text or "", answer.text is not None)
 
+        def get_item(parent, title, label, items, *args, **kwargs):
+            answer.asked.append(("item", title, label))
+            assert answer.item is None or answer.item in items, f"{answer.item!r} is not offered: {items}"
+            return (answer.item or "", answer.item is not None)
+
         def exec_box(box):
             answer.asked.append(("choice", box.windowTitle(), box.text()))
             chosen = next(b for b in box.buttons() if plain(b.text()) == answer.choice)
@@ -198,6 +204,7 @@ class Dialogs:
         monkeypatch.setattr(QMessageBox, "exec", exec_box)
         monkeypatch.setattr(QMessageBox, "about", staticmethod(about))
         monkeypatch.setattr(QInputDialog, "getText", staticmethod(get_text))
+        monkeypatch.setattr(QInputDialog, "getItem", staticmethod(get_item))
 
 
 def message_boxes(window) -> list[str]:

@@ -1,0 +1,116 @@
+"""The Network tab: a network built by clicks and keys, its live check, Start refused while
+it has a problem, undo, save, Python code, train one epoch, and draw on the canvas with it."""
+
+from PySide6.QtCore import Qt
+
+from tests.gui.userpath import (button, choose, click, click_button, combo, draw_digit_on, field, open_tab,
+                                quick_settings, type_into)
+
+
+def add_from_palette(qtbot, editor, kind: str) -> None:
+    """Double-clicks ``kind`` in the palette (a click, then the double-click, as a mouse sends them)."""
+    palette = editor.palette
+    item = palette.findItems(kind, Qt.MatchFlag.MatchExactly)[0]
+    palette.scrollToItem(item)
+    where = palette.visualItemRect(item).center()
+    qtbot.mouseClick(palette.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    qtbot.mouseDClick(palette.viewport(), Qt.MouseButton.LeftButton, pos=where)
+
+
+def click_layer(qtbot, editor, name: str) -> None:
+    table = editor.table
+    row = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == name)
+    table.scrollToItem(table.item(row, 0))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=table.visualItemRect(table.item(row, 1)).center())
+    assert editor.draft.layers[editor.draft.selected].name == name
+
+
+def checked(qtbot, editor) -> None:
+    qtbot.waitUntil(editor._current, timeout=30_000)
+
+
+def test_build_a_network_by_clicks_and_keys_then_train_it_and_draw_with_it(window, qtbot, dialogs, tmp_path):
+    editor = open_tab(qtbot, window.tabs, "Network")
+    checked(qtbot, editor)
+    for kind in ("Conv2D", "MaxPooling2D", "Conv2D", "Add"):
+        add_from_palette(qtbot, editor, kind)
+    dialogs.item = "max_pooling2d_1"  # the skip, around the second convolution
+    click_button(qtbot, editor, "Link input")
+    assert editor.draft.layers[-1].inputs == ["conv2d_2", "max_pooling2d_1"]
+    # The palette by keys: type to find a layer, Enter adds it.
+    editor.palette.setFocus()
+    qtbot.keyClicks(editor.palette, "Global")
+    qtbot.keyClick(editor.palette, Qt.Key.Key_Return)
+    add_from_palette(qtbot, editor, "Dense")  # at the end: the dataset's 10 classes, softmax
+    checked(qtbot, editor)
+    assert editor.problems.text() == "" and "parameters" in editor.totals.text()
+    shapes = [editor.table.item(r, 3).text() for r in range(editor.table.rowCount())]
+    assert shapes == ["28×28×1", "28×28×16", "14×14×16", "14×14×16", "14×14×16", "16", "10"]
+    # An error: a convolution of 8 filters added to 16 channels. Start refuses, naming it.
+    click_layer(qtbot, editor, "conv2d_2")
+    type_into(qtbot, field(editor.form, "Filters:"), "8", enter=True)
+    checked(qtbot, editor)
+    assert "add_1" in editor.problems.text() and "incompatible shapes" in editor.problems.text()
+    assert editor.table.item(4, 6).text().startswith("Inputs have incompatible shapes")
+    click_button(qtbot, editor, "Train it")
+    assert "Start refused: add_1: Inputs have incompatible shapes" in editor.problems.text()
+    assert not window.is_training
+    # Ctrl+Z in the table takes it back; Del deletes a layer, and Ctrl+Z puts it back.
+    editor.table.setFocus()
+    qtbot.keyClick(editor.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert editor.draft.layers[3].settings["filters"] == 16
+    click_layer(qtbot, editor, "max_pooling2d_1")
+    qtbot.keyClick(editor.table, Qt.Key.Key_Delete)
+    assert "max_pooling2d_1" not in [layer.name for layer in editor.draft.layers]
+    assert button(editor, "Undo").toolTip().startswith("Undo Delete max_pooling2d_1")
+    qtbot.keyClick(editor.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    checked(qtbot, editor)
+    assert editor.problems.text() == ""
+    # Save as…: in My networks, and in the Architecture list.
+    dialogs.text = "skip_net"
+    click_button(qtbot, editor, "Save as")
+    qtbot.waitUntil(lambda: (tmp_path / "networks" / "skip_net.json").is_file(), timeout=10_000)
+    qtbot.waitUntil(lambda: "skip_net (my network)" in [field(window.settings, "Architecture").itemText(i) for i in
+                                                        range(field(window.settings, "Architecture").count())],
+                    timeout=5_000)
+    # Python code…: a file that builds it.
+    dialogs.save = str(tmp_path / "skip_net.py")
+    click_button(qtbot, editor, "Python code")
+    qtbot.waitUntil(lambda: (tmp_path / "skip_net.py").is_file(), timeout=10_000)
+    code = (tmp_path / "skip_net.py").read_text()
+    compile(code, "skip_net.py", "exec")
+    assert "layers.Add(name='add_1')([conv2d_2, max_pooling2d_1])" in code
+    # Train it: the panel's settings (chosen, then a short run typed), one epoch.
+    choose(qtbot, field(window.settings, "Architecture"), "skip_net (my network)")
+    quick_settings(qtbot, window, epochs="1", images="1500", batch="64")
+    with qtbot.waitSignal(window.training_finished, timeout=120_000) as finished:
+        click_button(qtbot, editor, "Train it")
+    result = finished.args[0]
+    assert result["epochs"] == 1 and not result["stopped"]
+    assert result["metadata"]["arch"].endswith("skip_net.json") and result["metadata"]["arch_name"] == "skip_net"
+    qtbot.waitUntil(lambda: window.model_info["source"] == "training", timeout=10_000)
+    draw_digit_on(window.canvas, "1")
+    qtbot.waitUntil(lambda: window.last_prediction is not None, timeout=10_000)
+    assert "skip_net" in window.model_label.text()
+
+
+def test_start_from_the_zoo_or_a_model_file_and_undo_it(window, qtbot, dialogs, bundled_model_path):
+    editor = open_tab(qtbot, window.tabs, "Network")
+    choose(qtbot, combo(editor, "Start from"), "ResNet-18 (compact)")
+    qtbot.waitUntil(lambda: len(editor.draft.layers) > 60, timeout=30_000)
+    checked(qtbot, editor)
+    assert editor.problems.text() == "" and "177,610" in editor.totals.text()  # the zoo's own count
+    assert button(editor, "Undo").toolTip().startswith("Undo Start from resnet18")
+    dialogs.open = str(bundled_model_path)  # a .keras model's architecture
+    choose(qtbot, combo(editor, "Start from"), "Open a file…")
+    qtbot.waitUntil(lambda: editor.draft.name == "lenet5_mnist", timeout=10_000)
+    checked(qtbot, editor)
+    assert "deslant" in [layer.name for layer in editor.draft.layers] and editor.problems.text() == ""
+    click_button(qtbot, editor, "Undo")
+    assert len(editor.draft.layers) > 60  # back to ResNet-18
+    bad = bundled_model_path.parent / "missing.json"
+    dialogs.open = str(bad)
+    choose(qtbot, combo(editor, "Start from"), "Open a file…")
+    assert "no such file" in editor.problems.text() and len(editor.draft.layers) > 60
+    click(qtbot, button(editor, "Undo"))
+    assert len(editor.draft.layers) == 1  # the blank input it began with
