@@ -37,9 +37,19 @@ class CompareView(QWidget):
         self.table = QTableWidget()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.layers = QTableWidget(0, 4)
+        self.layers.setHorizontalHeaderLabels(("Layer", "Change", "First run", "Second run"))
+        self.layers.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.layers.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.layers.verticalHeader().hide()
+        self.layers.setToolTip("The two runs' networks layer by layer: layers added, removed or changed "
+                               "(matched by name).")
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.plot)
-        splitter.addWidget(self.table)
+        tables = QSplitter()
+        tables.addWidget(self.table)
+        tables.addWidget(self.layers)
+        splitter.addWidget(tables)
         splitter.setSizes([360, 300])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -71,7 +81,39 @@ class CompareView(QWidget):
             header.setForeground(_qcolor(f"C{c % 10}"))
         self.hint.setText(f"{len(self.entries)} runs: dashed lines are training, solid lines validation; "
                           "each run has its colour (the column headers below).")
+        self._show_layers()
         self._update_buttons()
+
+    def _show_layers(self) -> None:
+        """For two runs, their networks' difference layer by layer (right of the figures)."""
+        from core.inspect.architecture_diff import architecture_diff, architecture_of, describe
+
+        self.layer_rows = []
+        self.layers.setVisible(len(self.entries) == 2)
+        if len(self.entries) != 2:
+            return
+        try:
+            rows = architecture_diff(*(architecture_of(entry.path) for entry in self.entries))
+        except ValueError as e:
+            self.layers.setRowCount(1)
+            self.layers.setItem(0, 0, QTableWidgetItem(f"Cannot compare the layers: {e}"))
+            return
+        shown = [row for row in rows if row["change"] != "same"]
+        self.layer_rows = shown
+        self.layers.setRowCount(max(1, len(shown)))
+        if not shown:
+            self.layers.setItem(0, 0, QTableWidgetItem("The two networks have the same layers."))
+        colours = {"added": "#d4edda", "removed": "#f8d7da", "changed": "#fff3cd"}
+        for r, row in enumerate(shown):
+            first = "; ".join(f"{what} {describe(old)}" for what, old, _new in row["changes"]) or \
+                (row["kind"] if row["change"] == "removed" else "")
+            second = "; ".join(f"{what} {describe(new)}" for what, _old, new in row["changes"]) or \
+                (row["kind"] if row["change"] == "added" else "")
+            for c, text in enumerate((row["name"], row["change"], first, second)):
+                item = QTableWidgetItem(text)
+                item.setBackground(_qcolor(colours[row["change"]]))
+                item.setForeground(Qt.GlobalColor.black)
+                self.layers.setItem(r, c, item)
 
     def ask_export_csv(self) -> None:
         """Asks where to save the table as CSV, then saves it."""

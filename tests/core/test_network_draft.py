@@ -112,3 +112,24 @@ def test_a_zoo_network_opens_in_the_editor_with_every_layer_and_the_same_paramet
     for arch in ("lenet5", "resnet18", "googlenet"):
         draft = NetworkDraft.from_config(read_network(zoo_network(arch)))
         assert network_model(draft.config()).count_params() == build_model(arch, None, 10, form="compact").count_params()
+
+
+def test_two_networks_differ_layer_by_layer():
+    from core.inspect.architecture_diff import architecture_diff, architecture_of
+
+    first = residual_draft()
+    second = residual_draft()
+    second.select("conv2d_2")
+    second.set("filters", "16")  # unchanged: not a difference
+    second.set("kernel_size", "5")
+    second.delete("max_pooling2d_1")
+    second.select("add_1")
+    second.add("Dropout")
+    rows = architecture_diff(architecture_of(first.config()), architecture_of(second.config()))
+    changes = {row["name"]: row["change"] for row in rows}
+    assert changes == {"image": "same", "conv2d_1": "same", "max_pooling2d_1": "removed", "conv2d_2": "changed",
+                       "add_1": "changed", "dropout_1": "added", "global_average_pooling2d_1": "changed",
+                       "dense_1": "same"}
+    assert [row["name"] for row in rows][:3] == ["image", "conv2d_1", "max_pooling2d_1"]  # where it was
+    conv = next(row for row in rows if row["name"] == "conv2d_2")
+    assert ("kernel_size", [3, 3], [5, 5]) in conv["changes"] and ("takes", "max_pooling2d_1", "conv2d_1") in conv["changes"]

@@ -88,6 +88,14 @@ def test_compare_needs_two_runs_and_exports_csv_and_png(window, qtbot, library, 
     compare = window.compare
     assert window.tabs.currentWidget() is compare
     assert len(compare.lines) == 8 and compare.table.columnCount() == 2
+    # Beside the figures, the two networks' difference layer by layer.
+    assert compare.layers.isVisible()
+    changes = {compare.layers.item(r, 0).text(): compare.layers.item(r, 1).text()
+               for r in range(compare.layers.rowCount())}
+    names = {entry.name: entry for entry in compare.entries}
+    first = "lenet5" if list(names)[0] == lenet.stem else "mlp"
+    assert changes.get("block1_conv1") == ("removed" if first == "lenet5" else "added")
+    assert "image" not in changes  # the same input: not listed
     open_tab(qtbot, window.tabs, "Models")
     key(qtbot, window, "Ctrl+Shift+C")
     assert window.tabs.currentWidget() is compare
