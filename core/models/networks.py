@@ -167,7 +167,7 @@ def layer_inputs(layer: dict) -> list[str]:
             else:
                 for item in value.values():
                     visit(item)
-        elif isinstance(value, list):
+        elif isinstance(value, (list, tuple)):
             for item in value:
                 visit(item)
 

@@ -32,6 +32,7 @@ class LayerRow:
     trainable: bool
     macs: int = 0
     block: str | None = None
+    inputs: list = field(default_factory=list)  # the layers it takes its input from
 
 
 @dataclass
@@ -108,9 +109,25 @@ def block_of(name: str) -> str | None:
     return match.group(1) if match else None
 
 
+def _layer_inputs(model) -> dict[str, list[str]]:
+    """Each layer's input layers, from the model's config (empty for a model without one)."""
+    from core.models.networks import layer_inputs
+
+    try:
+        layers = model.get_config().get("layers") or []
+    except Exception:  # a model that cannot say its config: no connections drawn
+        return {}
+    found = {(layer.get("config") or {}).get("name", ""): layer_inputs(layer) for layer in layers}
+    if not any(found.values()):  # a Sequential model: each layer takes the one before
+        names = [layer.name for layer in model.layers]
+        found = {name: names[k - 1: k] for k, name in enumerate(names)}
+    return found
+
+
 def summarize(model) -> ModelSummary:
     """Returns one row per layer of a built functional model, and totals."""
     rows = []
+    inputs = _layer_inputs(model)
     for layer in model.layers:
         rows.append(LayerRow(
             name=layer.name,
@@ -120,6 +137,7 @@ def summarize(model) -> ModelSummary:
             trainable=bool(layer.trainable),
             macs=layer_macs(layer),
             block=block_of(layer.name),
+            inputs=inputs.get(layer.name, []),
         ))
     trainable = _count(model.trainable_weights)
     non_trainable = _count(model.non_trainable_weights)

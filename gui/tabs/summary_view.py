@@ -3,9 +3,7 @@ a diagram of the network, and export as text or CSV."""
 
 from __future__ import annotations
 
-
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPalette, QPen
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
     QScrollArea, QSpinBox, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
@@ -20,15 +18,12 @@ from core.models.summary import (
 )
 from gui.workers.engine import next_request_id
 from gui.files import ask_save, with_suffix
-
-BLOCK_COLOURS = {"block": "#deebf7", "inception": "#e5f5e0", "stage": "#fee6ce", "aux": "#f2f0f7",
-                 "stem": "#fde0dd"}
-
+from gui.tabs.network_diagram import NetworkDiagram
 
 def summary_from_dict(data: dict) -> ModelSummary:
     """Rebuilds a :class:`ModelSummary` from :func:`core.models.summary.to_dict` data."""
     rows = [LayerRow(r["name"], r["type"], tuple(r["output_shape"]), r["params"], r["trainable"],
-                     r.get("macs", 0), r.get("block")) for r in data["layers"]]
+                     r.get("macs", 0), r.get("block"), list(r.get("inputs") or [])) for r in data["layers"]]
     return ModelSummary(data["arch"], tuple(data["input_shape"]), data["classes"], rows,
                         data["total_params"], data["trainable_params"], data["non_trainable_params"],
                         data.get("macs", 0))
@@ -43,75 +38,6 @@ def grouped(rows: list[LayerRow]) -> list[tuple[str | None, list[LayerRow]]]:
         else:
             groups.append((row.block, [row]))
     return groups
-
-
-class NetworkDiagram(QWidget):
-    """The network as a column of boxes, one per block or layer, with output shapes."""
-
-    BOX_W, BOX_H, GAP = 300, 34, 14
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.items: list[tuple[str, str, str, str]] = []  # title, detail, shape, colour
-        self.setToolTip("The network from input (top) to output (bottom): blocks in colour, "
-                        "with the shape each one outputs.")
-
-    def set_summary(self, summary: ModelSummary | None) -> None:
-        self.items = []
-        if summary is not None:
-            for block, rows in grouped(summary.rows):
-                last = rows[-1]
-                params = sum(r.params for r in rows)
-                if block is None:
-                    title, detail, colour = last.name, last.type, "#f7f7f7"
-                else:
-                    kinds = sorted({r.type for r in rows if r.params})
-                    title, detail = block, f"{len(rows)} layers: {', '.join(kinds) or 'no weights'}"
-                    colour = next((c for k, c in BLOCK_COLOURS.items() if block.startswith(k)), "#eeeeee")
-                if params:
-                    detail += f" · {format_count(params)} params"
-                self.items.append((title, detail, format_shape(last.output_shape[1:]), colour))
-        self.resize(self.sizeHint())
-        self.update()
-
-    def sizeHint(self) -> QSize:
-        return QSize(self.BOX_W + 160, 20 + len(self.items) * (self.BOX_H + self.GAP))
-
-    def minimumSizeHint(self) -> QSize:
-        return self.sizeHint()
-
-    def paintEvent(self, event) -> None:
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        x = 10
-        for i, (title, detail, shape, colour) in enumerate(self.items):
-            y = 10 + i * (self.BOX_H + self.GAP)
-            rect = QRectF(x, y, self.BOX_W, self.BOX_H)
-            painter.setPen(QPen(QColor("#777777")))
-            painter.setBrush(QColor(colour))
-            painter.drawRoundedRect(rect, 5, 5)
-            painter.setPen(QColor("#222222"))
-            font = painter.font()
-            font.setBold(True)
-            painter.setFont(font)
-            painter.drawText(rect.adjusted(8, 2, -8, -rect.height() / 2),
-                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
-            font.setBold(False)
-            painter.setFont(font)
-            painter.drawText(rect.adjusted(8, rect.height() / 2 - 2, -8, -2),
-                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                             painter.fontMetrics().elidedText(detail, Qt.TextElideMode.ElideRight,
-                                                              int(self.BOX_W - 16)))
-            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))  # grey in either theme
-            painter.drawText(QRectF(x + self.BOX_W + 10, y, 150, self.BOX_H),
-                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, shape)
-            if i + 1 < len(self.items):
-                cx = x + self.BOX_W / 2
-                painter.setPen(QPen(QColor("#777777"), 1.5))
-                painter.drawLine(int(cx), int(y + self.BOX_H), int(cx), int(y + self.BOX_H + self.GAP - 3))
-                painter.drawLine(int(cx - 4), int(y + self.BOX_H + self.GAP - 7), int(cx), int(y + self.BOX_H + self.GAP - 3))
-                painter.drawLine(int(cx + 4), int(y + self.BOX_H + self.GAP - 7), int(cx), int(y + self.BOX_H + self.GAP - 3))
-        painter.end()
 
 
 class SummaryView(QWidget):

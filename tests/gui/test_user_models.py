@@ -139,6 +139,9 @@ def test_layers_and_diagram_follow_the_settings_and_export(window, qtbot, dialog
     choose(qtbot, field(panel, "Architecture"), "GoogLeNet")
     open_tab(qtbot, window.tabs, "Layers")
     qtbot.waitUntil(lambda: window.last_summary["arch"] == "googlenet", timeout=30_000)
+    # The Diagram draws the Inception branches side by side.
+    lanes = {node.lane for node in view.diagram.items if (node.block or "").startswith("inception3a")}
+    assert lanes == {0, 1, 2, 3} and view.diagram.width() > 4 * view.diagram.BOX_W
     without = window.last_summary["total_params"]
     click(qtbot, button(view, "Auxiliary heads"))
     qtbot.waitUntil(lambda: window.last_summary["total_params"] > without, timeout=30_000)
