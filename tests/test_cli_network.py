@@ -35,6 +35,11 @@ def test_a_plain_keras_network_trains_and_its_run_predicts_and_is_evaluated(tmp_
     result = json.loads(proc.stdout)
     [entry] = list_models(library)
     assert entry.metadata["arch"] == f"network:{network}" and entry.metadata["arch_name"] == "my_net"
+    assert entry.path.name.startswith("my_net-mnist-")
+    # It goes on training, as any run does (the network's file is still there).
+    proc = run_main("train", "--resume", str(entry.path), "--epochs", "1", "--json",
+                    env={"CNN_STUDIO_LIBRARY": str(library)})
+    assert proc.returncode == 0 and json.loads(proc.stdout)["epochs"] == 2
     image = tmp_path / "seven.png"
     import cv2
 

@@ -129,6 +129,8 @@ def run_name(metadata: dict, when: _dt.datetime | None = None) -> str:
     """A file name (without ``.keras``) for a run: ``lenet5-mnist-20261123-174502``."""
     when = when or _dt.datetime.now()
     arch = str(metadata.get("arch") or "model")
+    if arch.startswith("network:"):  # a network file: its name
+        arch = str(metadata.get("arch_name") or Path(arch[len("network:"):]).stem)
     dataset = str(metadata.get("dataset") or "")
     dataset = Path(dataset).name if ("/" in dataset or os.sep in dataset) else dataset  # a folder of images
     stem = "-".join(p for p in (arch, dataset, when.strftime("%Y%m%d-%H%M%S")) if p)
