@@ -23,7 +23,8 @@ def architecture_of(source) -> list[dict]:
     Raises:
         ValueError: a file that holds no readable architecture.
     """
-    from core.models.networks import layer_inputs, read_network
+    from core.models.keras_config import layer_inputs
+    from core.models.networks import read_network
 
     if isinstance(source, (str, Path)) and str(source).endswith(".keras"):
         try:

@@ -9,27 +9,13 @@ import inspect
 import keyword
 import re
 
-from core.models.networks import NetworkError, named_entries, read_network
+from core.models.keras_config import layer_inputs, named_entries
+from core.models.networks import NetworkError, read_network
 
 _KINDS = {"keras.initializers": "initializers", "keras.regularizers": "regularizers",
           "keras.constraints": "constraints"}
 #: Arguments never written: Keras's bookkeeping.
 _SKIPPED = {"trainable": True, "autocast": True, "build_config": None}
-
-
-def _history(value) -> list[tuple[str, int, int]]:
-    """The (layer, node, tensor) of every Keras tensor named in an inbound node's args."""
-    found = []
-    if isinstance(value, dict):
-        if value.get("class_name") == "__keras_tensor__":
-            layer, node, index = value["config"]["keras_history"]
-            return [(layer, int(node), int(index))]
-        for item in value.values():
-            found += _history(item)
-    elif isinstance(value, list):
-        for item in value:
-            found += _history(item)
-    return found
 
 
 def _default_of(kind: str, default):
@@ -146,8 +132,7 @@ def network_code(source, title: str = "") -> str:
         if sequential:
             inputs = [previous] if previous else []
         else:
-            nodes = layer.get("inbound_nodes") or []
-            inputs = [names[h[0]] for h in _history(nodes[0]["args"] if nodes else [])]
+            inputs = [names[name] for name in layer_inputs(layer)]
         if not inputs:
             raise NetworkError(f"layer {name!r} has no input.")
         called = inputs[0] if len(inputs) == 1 and kind not in ("Add", "Concatenate", "Multiply", "Average",
@@ -160,11 +145,8 @@ def network_code(source, title: str = "") -> str:
             raise NetworkError("a Sequential network without an Input layer cannot be written as code.")
         inputs, outputs = names[layers[0]["config"]["name"]], previous
     else:
-        inputs = ", ".join(names[h[0]] for h in _history(body["input_layers"])) or "inputs"
-        outputs = ", ".join(names[h[0]] for h in _history(body["output_layers"]))
-        if not _history(body["input_layers"]):
-            inputs = ", ".join(names[entry[0]] for entry in named_entries(body["input_layers"]))
-            outputs = ", ".join(names[entry[0]] for entry in named_entries(body["output_layers"]))
+        inputs = ", ".join(names[entry[0]] for entry in named_entries(body["input_layers"]))
+        outputs = ", ".join(names[entry[0]] for entry in named_entries(body["output_layers"]))
     model_name = body.get("name") or "network"
     head = [f'"""{title or model_name}: a network written by CNN Studio (Keras functional API).',
             "", "Run it to see its layers: python this_file.py", '"""', "", "import keras",

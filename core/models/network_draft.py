@@ -165,7 +165,7 @@ class NetworkDraft:
             elif sequential:
                 inputs = [previous] if previous else []
             else:
-                from core.models.networks import layer_inputs
+                from core.models.keras_config import layer_inputs
 
                 inputs = layer_inputs(layer)
             registered = layer.get("registered_name") if layer.get("registered_name") != layer["class_name"] else None

@@ -19,6 +19,8 @@ import json
 import re
 from pathlib import Path
 
+from core.models.keras_config import layer_inputs, named_entries
+
 #: The prefix of a network file's architecture id.
 NETWORK_PREFIX = "network:"
 #: The objects of this studio a network file may name (no code of the file runs).
@@ -154,33 +156,6 @@ def _reason(error: Exception) -> str:
     lines = [line for line in lines if line and not line.startswith(("Exception encountered", "Arguments received",
                                                                       "•"))]
     return (lines[0] if lines else type(error).__name__)[:400]
-
-
-def layer_inputs(layer: dict) -> list[str]:
-    """The names of the layers whose outputs a functional config's layer takes."""
-    found = []
-
-    def visit(value):
-        if isinstance(value, dict):
-            if value.get("class_name") == "__keras_tensor__":
-                found.append(value["config"]["keras_history"][0])
-            else:
-                for item in value.values():
-                    visit(item)
-        elif isinstance(value, (list, tuple)):
-            for item in value:
-                visit(item)
-
-    nodes = layer.get("inbound_nodes") or []
-    visit(nodes[0].get("args", []) if nodes and isinstance(nodes[0], dict) else nodes)
-    return found
-
-
-def named_entries(value) -> list:
-    """``[["name", 0, 0], …]`` or ``["name", 0, 0]``, as Keras writes input/output layers."""
-    if value and isinstance(value[0], str):
-        return [value]
-    return list(value or [])
 
 
 def walk(source, tensors: dict | None = None) -> list[dict]:

@@ -111,7 +111,7 @@ def block_of(name: str) -> str | None:
 
 def _layer_inputs(model) -> dict[str, list[str]]:
     """Each layer's input layers, from the model's config (empty for a model without one)."""
-    from core.models.networks import layer_inputs
+    from core.models.keras_config import layer_inputs
 
     try:
         layers = model.get_config().get("layers") or []
