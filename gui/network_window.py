@@ -47,7 +47,7 @@ class NetworkWindow:
         self.settings.set_networks(my_networks())
 
     def train_network(self, arch_id: str) -> None:
-        """"Train it": the network chosen in the panel (its defaults), then Start."""
+        """"Train it": the network chosen in the panel (the other settings kept), then Start."""
         self.refresh_networks()
-        self.settings.arch.setCurrentIndex(self.settings.arch.findData(arch_id))
+        self.settings.select_arch(arch_id)
         self.training.start_training()

@@ -375,6 +375,14 @@ class SettingsPanel(SettingsDefaults, SettingsChecks, QWidget):
     def current_form(self) -> str:
         return self.form.currentData()
 
+    def select_arch(self, arch_id: str) -> None:
+        """Chooses an architecture keeping the other settings as they are (not its defaults)."""
+        self.arch.blockSignals(True)
+        self.arch.setCurrentIndex(self.arch.findData(arch_id))
+        self.arch.blockSignals(False)
+        self.check()
+        self.arch_changed.emit(self.current_arch())
+
     def set_networks(self, networks: list[tuple[str, str]]) -> None:
         """Lists My networks (name, architecture id) after the zoo, keeping the choice."""
         current = self.current_arch()

@@ -18,6 +18,11 @@ SHORT = {"BatchNormalization": "BN", "Activation": "act", "MaxPooling2D": "MaxPo
          "GlobalAveragePooling2D": "GAP", "Concatenate": "Concat"}
 
 
+def block_colour(block: str | None) -> str:
+    """The colour of a block's boxes (a layer outside blocks: light grey)."""
+    return next((c for k, c in BLOCK_COLOURS.items() if (block or "").startswith(k)), "#f7f7f7")
+
+
 class NetworkDiagram(QWidget):
     """Boxes from input (top) to output (bottom): a block's chain of layers is one box, in
     its block's colour, with the shape it outputs; parallel branches side by side."""
@@ -89,7 +94,7 @@ class NetworkDiagram(QWidget):
 
     def _node(self, painter: QPainter, node: DiagramNode) -> None:
         rect = self.box(node)
-        colour = next((c for k, c in BLOCK_COLOURS.items() if (node.block or "").startswith(k)), "#f7f7f7")
+        colour = block_colour(node.block)
         painter.setPen(QPen(QColor("#777777")))
         painter.setBrush(QColor(colour))
         painter.drawRoundedRect(rect, 5, 5)

@@ -19,9 +19,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
 from core.models.network_draft import DraftError, NetworkDraft
 from core.models.networks import NetworkError, read_network
 from core.models.registry import ARCHITECTURES
-from core.models.summary import format_bytes, format_count, format_seconds
+from core.models.summary import block_of, format_bytes, format_count, format_seconds
 from gui.files import ask_open, ask_save
 from gui.tabs.layer_form import LayerForm
+from gui.tabs.network_diagram import block_colour
 from gui.tabs.network_widgets import LayerTable, Palette
 
 COLUMNS = ("Layer", "Type", "Takes", "Output", "Params", "MACs", "Problem")
@@ -262,12 +263,17 @@ class NetworkEditor(QWidget):
                      "×".join("?" if d is None else str(d) for d in shape) if shape else ("…" if not steps else "–"),
                      format_count(step["params"]) if step.get("params") else "", format_count(step["macs"])
                      if step.get("macs") else "", problem)
+            block = block_of(layer.name)
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if problem:
                     item.setBackground(QColor("#f8d7da"))
                     item.setForeground(QColor("#1a1a1a"))
                     item.setToolTip(problem)
+                elif block:  # a block's layers in its colour, as in the Diagram
+                    item.setBackground(QColor(block_colour(block)))
+                    item.setForeground(QColor("#1a1a1a"))
+                    item.setToolTip(f"In the block {block}.")
                 self.table.setItem(row, column, item)
         self.table.selectRow(self.draft.selected)
         self.table.blockSignals(False)

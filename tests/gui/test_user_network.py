@@ -94,7 +94,8 @@ def test_build_a_network_by_clicks_and_keys_then_train_it_and_draw_with_it(windo
     assert "skip_net" in window.model_label.text()
 
 
-def test_start_from_the_zoo_or_a_model_file_and_undo_it(window, qtbot, dialogs, bundled_model_path):
+def test_start_from_the_zoo_a_model_file_or_plain_keras_and_undo_it(window, qtbot, dialogs, bundled_model_path,
+                                                                     tmp_path):
     editor = open_tab(qtbot, window.tabs, "Network")
     choose(qtbot, combo(editor, "Start from"), "ResNet-18 (compact)")
     qtbot.waitUntil(lambda: len(editor.draft.layers) > 60, timeout=30_000)
@@ -108,7 +109,24 @@ def test_start_from_the_zoo_or_a_model_file_and_undo_it(window, qtbot, dialogs, 
     assert "deslant" in [layer.name for layer in editor.draft.layers] and editor.problems.text() == ""
     click_button(qtbot, editor, "Undo")
     assert len(editor.draft.layers) > 60  # back to ResNet-18
-    bad = bundled_model_path.parent / "missing.json"
+    # A network written with plain Keras elsewhere: Keras's own count, and it trains from here.
+    from tests.core.test_networks import plain_keras_network
+
+    plain = plain_keras_network()
+    (tmp_path / "plain.json").write_text(plain.to_json())
+    dialogs.open = str(tmp_path / "plain.json")
+    choose(qtbot, combo(editor, "Start from"), "Open a file…")
+    qtbot.waitUntil(lambda: editor.draft.name == "plain", timeout=10_000)
+    checked(qtbot, editor)
+    assert f"({plain.count_params():,})" in editor.totals.text() and editor.problems.text() == ""
+    quick_settings(qtbot, window, epochs="1", images="1000", batch="64")
+    with qtbot.waitSignal(window.training_finished, timeout=120_000) as finished:
+        click_button(qtbot, editor, "Train it")
+    assert finished.args[0]["metadata"]["arch_name"] == "plain" and finished.args[0]["epochs"] == 1
+    open_tab(qtbot, window.tabs, "Network")  # training showed its curves
+    click_button(qtbot, editor, "Undo")
+    assert len(editor.draft.layers) > 60
+    bad = tmp_path / "missing.json"
     dialogs.open = str(bad)
     choose(qtbot, combo(editor, "Start from"), "Open a file…")
     assert "no such file" in editor.problems.text() and len(editor.draft.layers) > 60
