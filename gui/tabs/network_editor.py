@@ -25,7 +25,7 @@ from gui.tabs.layer_form import LayerForm
 from gui.tabs.network_diagram import block_colour
 from gui.tabs.network_widgets import LayerTable, Palette
 
-COLUMNS = ("Layer", "Type", "Takes", "Output", "Params", "MACs", "Problem")
+COLUMNS = ("Layer", "Type", "Output", "Params", "MACs", "Takes", "Problem")
 
 
 class NetworkEditor(QWidget):
@@ -100,6 +100,8 @@ class NetworkEditor(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        for column, width in enumerate((95, 90, 90, 50, 55, 110)):  # narrow: the output shape in view
+            self.table.setColumnWidth(column, width)
         self.table.verticalHeader().hide()
         self.table.itemSelectionChanged.connect(self._on_row)
         self.table.key_pressed.connect(self._on_key)
@@ -112,7 +114,7 @@ class NetworkEditor(QWidget):
         split.addWidget(self.palette)
         split.addWidget(self.table)
         split.addWidget(self.form)
-        split.setSizes([140, 520, 220])
+        split.setSizes([120, 520, 200])
         self.table.setMinimumWidth(200)
         self.form.setMinimumWidth(160)
         self.totals = QLabel()
@@ -259,10 +261,10 @@ class NetworkEditor(QWidget):
             step = steps.get(layer.name, {})
             shape = step.get("output_shape")
             problem = self._problem_of(layer.name) if steps else ""
-            cells = (layer.name, layer.kind, ", ".join(layer.inputs),
+            cells = (layer.name, layer.kind,
                      "×".join("?" if d is None else str(d) for d in shape) if shape else ("…" if not steps else "–"),
                      format_count(step["params"]) if step.get("params") else "", format_count(step["macs"])
-                     if step.get("macs") else "", problem)
+                     if step.get("macs") else "", ", ".join(layer.inputs), problem)
             block = block_of(layer.name)
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)

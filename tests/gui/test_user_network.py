@@ -44,7 +44,7 @@ def test_build_a_network_by_clicks_and_keys_then_train_it_and_draw_with_it(windo
     add_from_palette(qtbot, editor, "Dense")  # at the end: the dataset's 10 classes, softmax
     checked(qtbot, editor)
     assert editor.problems.text() == "" and "parameters" in editor.totals.text()
-    shapes = [editor.table.item(r, 3).text() for r in range(editor.table.rowCount())]
+    shapes = [editor.table.item(r, 2).text() for r in range(editor.table.rowCount())]
     assert shapes == ["28×28×1", "28×28×16", "14×14×16", "14×14×16", "14×14×16", "16", "10"]
     # An error: a convolution of 8 filters added to 16 channels. Start refuses, naming it.
     click_layer(qtbot, editor, "conv2d_2")
