@@ -377,6 +377,8 @@ class SettingsPanel(SettingsDefaults, SettingsChecks, QWidget):
 
     def select_arch(self, arch_id: str) -> None:
         """Chooses an architecture keeping the other settings as they are (not its defaults)."""
+        if self.arch.findData(arch_id) < 0:
+            return
         self.arch.blockSignals(True)
         self.arch.setCurrentIndex(self.arch.findData(arch_id))
         self.arch.blockSignals(False)
