@@ -201,7 +201,9 @@ class MainWindow(FileMenu, HelpMenu, InspectWindows, ModelsMenu, NetworkWindow, 
             make_action(self, "&Model library", "Ctrl+L", self.show_library,
                         "Every run trained here: pick one for the canvas, rename, delete, export, compare."),
             make_action(self, "&Compare selected runs", "Ctrl+Shift+C", self.compare_selected,
-                        "Overlay the curves of the runs selected in the library.")])
+                        "Overlay the curves of the runs selected in the library."),
+            make_action(self, "&Edit the network of the selected run", "Ctrl+Shift+N", self.edit_selected_network,
+                        "Open the selected run's network in the Network tab, to change it and train it again.")])
         menu("&Canvas", self.canvas_panel.actions_for_menu)
         self.view_menu(self.menuBar())
         menu("&Help", self.help_actions())

@@ -51,3 +51,13 @@ class NetworkWindow:
         self.refresh_networks()
         self.settings.select_arch(arch_id)
         self.training.start_training()
+
+    def edit_selected_network(self) -> None:
+        """Models ▸ Edit the network of the selected run: its architecture in the Network tab."""
+        entries = [e for e in self.library.selected_entries() if e.readable]
+        if len(entries) != 1:
+            self.show_library()
+            self.statusBar().showMessage("Select one run in the Models tab, then edit its network.", 8000)
+            return
+        if self.network_editor.open_file(str(entries[0].path)):
+            self.tabs.setCurrentWidget(self.network_editor)

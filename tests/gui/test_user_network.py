@@ -1,10 +1,12 @@
 """The Network tab: a network built by clicks and keys, its live check, Start refused while
 it has a problem, undo, save, Python code, train one epoch, and draw on the canvas with it."""
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 
-from tests.gui.userpath import (button, choose, click, click_button, combo, draw_digit_on, field, open_tab,
-                                quick_settings, type_into)
+from tests.gui.userpath import (button, choose, click, click_button, click_row, combo, draw_digit_on, field, key,
+                                open_tab, quick_settings, trigger, type_into)
 
 
 def add_from_palette(qtbot, editor, kind: str) -> None:
@@ -92,6 +94,16 @@ def test_build_a_network_by_clicks_and_keys_then_train_it_and_draw_with_it(windo
     draw_digit_on(window.canvas, "1")
     qtbot.waitUntil(lambda: window.last_prediction is not None, timeout=10_000)
     assert "skip_net" in window.model_label.text()
+    # The run, reopened in the editor from the Models tab (Models ▸ Edit the network…).
+    models = open_tab(qtbot, window.tabs, "Models")
+    click_row(qtbot, models, Path(result["saved_to"]).stem)
+    click_row(qtbot, models, Path(result["saved_to"]).stem, Qt.KeyboardModifier.ControlModifier)  # none selected
+    key(qtbot, window, "Ctrl+Shift+N")
+    assert "Select one run" in window.statusBar().currentMessage()
+    click_row(qtbot, models, Path(result["saved_to"]).stem)
+    trigger(window, "Models > Edit the network of the selected run")
+    assert window.tabs.currentWidget() is editor and editor.draft.name == Path(result["saved_to"]).stem
+    assert editor.draft.layers[editor.draft.index("add_1")].inputs == ["conv2d_2", "max_pooling2d_1"]
 
 
 def test_start_from_the_zoo_a_model_file_or_plain_keras_and_undo_it(window, qtbot, dialogs, bundled_model_path,
