@@ -59,11 +59,13 @@ class NetworkEditor(QWidget):
         self.start_from = QComboBox()
         self.start_from.setAccessibleName("Start from")
         self.start_from.addItem("Blank input", "blank")
-        for info in ARCHITECTURES.values():
-            self.start_from.addItem(f"{info.name} (compact)", info.id)
+        for form in ("compact", "reference"):
+            for info in ARCHITECTURES.values():
+                if form == "compact" or info.reference_input != (28, 28, 1):  # else the same network
+                    self.start_from.addItem(f"{info.name} ({form})", f"{info.id}:{form}")
         self.start_from.addItem("Open a file…", "file")
         self.start_from.setToolTip("Begin a new network: a blank input of the dataset's shape, a network of the "
-                                   "zoo in its compact form, or a file (Keras JSON, or a .keras model's "
+                                   "zoo (compact, or the paper's reference form), or a file (Keras JSON, or a .keras model's "
                                    "architecture). Undo takes it back.")
         self.start_from.activated.connect(self._start_from)
         self.start_from.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -193,9 +195,11 @@ class NetworkEditor(QWidget):
         else:
             from gui.workers.engine import next_request_id
 
+            arch, form = choice.split(":")
             self._zoo_request = next_request_id()
-            self.status.emit(f"Building {ARCHITECTURES[choice].name} to edit…", 4000)
-            self.request_zoo.emit(self._zoo_request, choice, "compact", list(shape), classes)
+            self.status.emit(f"Building {ARCHITECTURES[arch].name} ({form}) to edit…", 4000)
+            # The compact form at the dataset's shape; the reference at its paper's input.
+            self.request_zoo.emit(self._zoo_request, arch, form, list(shape) if form == "compact" else [], classes)
 
     def open_file(self, path: str) -> bool:
         """Edits the network of a Keras JSON file, or of a ``.keras`` model's architecture."""

@@ -52,7 +52,7 @@ class NetworkEngine(QObject):
 
         try:
             with building_graphs(timeout=1.0):
-                config = json.loads(zoo_network(arch, form, input_shape, classes))
+                config = json.loads(zoo_network(arch, form, input_shape or None, classes))
         except (ValueError, GraphBusy) as e:
             self.opened.emit(request_id, {}, str(e))
             return

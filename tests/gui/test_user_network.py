@@ -5,8 +5,8 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
-from tests.gui.userpath import (button, choose, click, click_button, click_row, combo, draw_digit_on, field, key,
-                                open_tab, quick_settings, trigger, type_into)
+from tests.gui.userpath import (button, choose, click, click_button, click_row, combo, draw_digit_on, entries,
+                                field, key, open_tab, quick_settings, trigger, type_into)
 
 
 def add_from_palette(qtbot, editor, kind: str) -> None:
@@ -114,6 +114,8 @@ def test_start_from_the_zoo_a_model_file_or_plain_keras_and_undo_it(window, qtbo
     checked(qtbot, editor)
     assert editor.problems.text() == "" and "177,610" in editor.totals.text()  # the zoo's own count
     assert button(editor, "Undo").toolTip().startswith("Undo Start from resnet18")
+    assert "VGG-16 (D) (reference)" in entries(combo(editor, "Start from"))  # the paper's forms too
+    assert "LeNet-5 (reference)" not in entries(combo(editor, "Start from"))  # the same as its compact form
     dialogs.open = str(bundled_model_path)  # a .keras model's architecture
     choose(qtbot, combo(editor, "Start from"), "Open a file…")
     qtbot.waitUntil(lambda: editor.draft.name == "lenet5_mnist", timeout=10_000)
