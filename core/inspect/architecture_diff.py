@@ -7,10 +7,6 @@ order, a removed layer placed after the layer that came before it in the first.
 
 from __future__ import annotations
 
-import json
-import zipfile
-from pathlib import Path
-
 #: The settings compared (the ones that change what a layer computes).
 COMPARED = ("filters", "units", "kernel_size", "strides", "pool_size", "padding", "activation", "rate",
             "dilation_rate", "depth_multiplier", "axis", "height", "width", "use_bias")
@@ -21,17 +17,11 @@ def architecture_of(source) -> list[dict]:
     and ``settings`` (the compared ones).
 
     Raises:
-        ValueError: a file that holds no readable architecture.
+        core.models.networks.NetworkError: a file that holds no readable architecture.
     """
     from core.models.keras_config import layer_inputs
     from core.models.networks import read_network
 
-    if isinstance(source, (str, Path)) and str(source).endswith(".keras"):
-        try:
-            with zipfile.ZipFile(source) as archive:
-                source = json.loads(archive.read("config.json"))
-        except (OSError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as e:
-            raise ValueError(f"{source}: no architecture can be read ({e}).") from None
     config = read_network(source)
     layers = []
     for layer in config["config"].get("layers") or []:

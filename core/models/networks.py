@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import zipfile
 from pathlib import Path
 
 from core.models.keras_config import layer_inputs, named_entries
@@ -50,7 +51,8 @@ def network_id(path) -> str:
 
 
 def read_network(source) -> dict:
-    """A network's config from a file, a JSON text or a dict, checked to run no code.
+    """A network's config from a file (Keras JSON, or a ``.keras`` model's architecture), a
+    JSON text or a dict, checked to run no code.
 
     Raises:
         NetworkError: a file that cannot be read, bad JSON, not a Keras model config, or
@@ -63,9 +65,15 @@ def read_network(source) -> dict:
         if isinstance(source, Path) or (isinstance(source, str) and not source.lstrip().startswith("{")):
             path = Path(source).expanduser()
             try:
-                if path.stat().st_size > MAX_BYTES:
+                if path.suffix == ".keras":  # a saved model: the architecture in its archive
+                    with zipfile.ZipFile(path) as archive:
+                        text = archive.read("config.json").decode("utf-8")
+                elif path.stat().st_size > MAX_BYTES:
                     raise NetworkError(f"{path}: {path.stat().st_size / 1e6:.0f} MB is too large for a network file.")
-                text = path.read_text(encoding="utf-8")
+                else:
+                    text = path.read_text(encoding="utf-8")
+            except (KeyError, zipfile.BadZipFile) as e:
+                raise NetworkError(f"{path}: not a Keras model file ({e}).") from None
             except FileNotFoundError:
                 raise NetworkError(f"{path}: no such file.") from None
             except (OSError, UnicodeDecodeError) as e:

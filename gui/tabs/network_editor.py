@@ -8,9 +8,6 @@ networks (then it is in the Architecture list), write it as Python, or train it.
 
 from __future__ import annotations
 
-import json
-import zipfile
-
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
@@ -56,6 +53,7 @@ class NetworkEditor(QWidget):
         self._asked = 0  # the request with the engine
         self._checked_for: dict | None = None
         self._write_request, self._after_write = 0, None
+        self._zoo_request = 0
         self.start_from = QComboBox()
         self.start_from.setAccessibleName("Start from")
         self.start_from.addItem("Blank input", "blank")
@@ -204,15 +202,7 @@ class NetworkEditor(QWidget):
     def open_file(self, path: str) -> bool:
         """Edits the network of a Keras JSON file, or of a ``.keras`` model's architecture."""
         try:
-            if path.endswith(".keras"):
-                try:
-                    with zipfile.ZipFile(path) as archive:
-                        config = json.loads(archive.read("config.json"))
-                except (OSError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as e:
-                    raise NetworkError(f"{path}: not a Keras model file ({e}).") from None
-            else:
-                config = path
-            draft = NetworkDraft.from_config(read_network(config))
+            draft = NetworkDraft.from_config(read_network(path))
         except (NetworkError, DraftError) as e:
             self.status.emit(f"Could not open the network: {e}", 10000)
             self.problems.setText(f"Could not open {path}: {e}")
@@ -224,7 +214,7 @@ class NetworkEditor(QWidget):
         return True
 
     def on_opened(self, request: int, config: dict, error: str) -> None:
-        if request != getattr(self, "_zoo_request", None):
+        if request != self._zoo_request:
             return
         if error:
             self.status.emit(f"Could not open the network: {error}", 10000)
