@@ -56,8 +56,9 @@ def test_lrfind_json_gives_the_curve_and_a_suggestion():
     assert 10 <= len(found["lrs"]) == len(found["losses"]) <= 60
     assert found["lrs"][0] == 1e-6 and all(b > a for a, b in zip(found["lrs"], found["lrs"][1:]))
     assert found["suggested_lr"] is None or found["lrs"][0] < found["suggested_lr"] < found["lrs"][-1]
-    proc = run_main("lrfind", "lenet5", "--limit", "2000", "--batch-size", "32", "--steps", "60")
-    assert proc.returncode == 0 and "Train with --lr" in proc.stdout and "step 20/60" in proc.stderr
+    proc = run_main("lrfind", "lenet5", "--limit", "2000", "--batch-size", "32", "--steps", "20")
+    assert proc.returncode == 0 and "step 20/20" in proc.stderr
+    assert "Train with --lr" in proc.stdout or "no rate to suggest" in proc.stdout
 
 
 def test_lrfind_refuses_bad_settings_before_it_runs():

@@ -29,7 +29,7 @@ def test_a_plain_keras_network_trains_and_its_run_predicts_and_is_evaluated(tmp_
     summary = json.loads(run_main("summary", "--network", str(network), "--json").stdout)
     assert summary["total_params"] == model.count_params()  # Keras's own count
     library = tmp_path / "library"
-    proc = run_main("train", "--network", str(network), "--epochs", "1", "--limit", "1500", "--batch-size", "32",
+    proc = run_main("train", "--network", str(network), "--epochs", "1", "--limit", "600", "--batch-size", "64",
                     "--json", env={"CNN_STUDIO_LIBRARY": str(library)})
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
