@@ -27,6 +27,8 @@ class NetworkWindow:
         editor.train_requested.connect(self.train_network)
         editor.status.connect(self.statusBar().showMessage)
         self.settings.dataset.currentIndexChanged.connect(lambda *_: editor.dataset_changed())
+        # While training holds TensorFlow the check waits; it is made again when training ends.
+        self.training.busy_changed.connect(lambda training: None if training else editor.recheck())
         self.refresh_networks()
         editor.recheck()
 
