@@ -146,3 +146,21 @@ def test_start_from_the_zoo_a_model_file_or_plain_keras_and_undo_it(window, qtbo
     assert "no such file" in editor.problems.text() and len(editor.draft.layers) > 60
     click(qtbot, button(editor, "Undo"))
     assert len(editor.draft.layers) == 1  # the blank input it began with
+
+
+def test_an_edit_while_training_holds_tensorflow_is_checked_when_training_ends(window, qtbot):
+    from core.runtime.device import graph_lock
+
+    editor = open_tab(qtbot, window.tabs, "Network")
+    checked(qtbot, editor)
+    graph_lock.acquire()  # as a training run holds it
+    try:
+        add_from_palette(qtbot, editor, "Flatten")
+        qtbot.waitUntil(lambda: "busy training" in editor.problems.text(), timeout=10_000)
+        click_button(qtbot, editor, "Train it")
+        assert "Start refused" in editor.problems.text() and not window.is_training
+    finally:
+        graph_lock.release()
+    window.training.busy_changed.emit(False)  # what the panel says when a run ends
+    qtbot.waitUntil(lambda: editor._current() and "busy" not in editor.problems.text(), timeout=10_000)
+    assert "the output is 784 values" in editor.problems.text()  # the real check, at last
